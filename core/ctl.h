@@ -1,0 +1,17 @@
+/* Internal: the control socket (bulwarkctl's server side).
+ *
+ * A Unix stream socket, mode 0600, owned by the daemon's user; a peer is
+ * served only when SO_PEERCRED shows uid 0 or the daemon's uid. Framing
+ * (core/ctlproto.h): a request is a list of netstring arguments ended by an
+ * empty one; the reply is lines, each starting with '.' (output), then one
+ * final line "+OK" or "-ERR message". `events` streams '.' lines until the
+ * client closes. */
+#ifndef BW_CTL_H
+#define BW_CTL_H
+
+#include <glib.h>
+
+gboolean bw_ctl_start(const char *path, GError **err);
+void     bw_ctl_stop(void);
+
+#endif
