@@ -10,9 +10,6 @@ gboolean bw_daemon_reload(const char *actor, GError **err);
 /* Human-readable status: version, uptime, config file, data dir, listeners,
  * modules, bus and store counters. */
 void     bw_daemon_status(GString *out);
-/* Record a listener for the start-up banner and `status` ("control",
- * "unix:/var/lib/bulwark/bulwarkd.sock"). */
-void     bw_daemon_add_listener(const char *what, const char *where);
 void     bw_daemon_quit(void);
 
 /* Threads (core/thread.c): start the signalling thread (libre) and stop

@@ -63,5 +63,12 @@ void *bw_module_data(const bw_module *m);
 const char *bw_system_name(void);
 const char *bw_data_dir(void);
 
+/* Tell the administrator what listens where: shown at start-up and by
+ * `bulwarkctl status` ("sip/udp", "0.0.0.0:5060"). Withdraw on stop. */
+void bw_listener_announce(const char *what, const char *where);
+void bw_listener_withdraw(const char *what);
+/* "what where" lines, one per listener, in announce order */
+char *bw_listener_describe(void);
+
 G_END_DECLS
 #endif
