@@ -135,7 +135,7 @@ gboolean bw_threads_start(GError **err)
 	g_atomic_int_set(&mgmt_running, 1);
 	int rc = libre_init();
 	if (rc) {
-		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(rc),
+		g_set_error(err, g_quark_from_static_string("bw-thread-error"), rc,
 			    "cannot initialise libre: %s", g_strerror(rc));
 		return FALSE;
 	}
@@ -150,7 +150,7 @@ gboolean bw_threads_start(GError **err)
 		g_thread_join(sig_thread);
 		sig_thread = NULL;
 		libre_close();
-		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(rc),
+		g_set_error(err, g_quark_from_static_string("bw-thread-error"), rc,
 			    "cannot start the signalling thread: %s", g_strerror(rc));
 		return FALSE;
 	}
