@@ -12,7 +12,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages: the build, the tests' real peers and the fuzzers.
 PKGS="build-essential autoconf automake libtool pkg-config
-libglib2.0-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libre-dev
+libglib2.0-dev libjson-glib-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libre-dev
 openssl python3 clang libclang-rt-14-dev"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
