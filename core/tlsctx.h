@@ -5,6 +5,17 @@
 #include <glib.h>
 #include "config.h"
 
+/* Errors of this area (TLS, hardening, logging set-up). */
+#define BW_TLS_ERROR (bw_tls_error_quark())
+GQuark bw_tls_error_quark(void);
+typedef enum {
+	BW_TLS_ERROR_INVALID,   /* bad or contradictory settings */
+	BW_TLS_ERROR_IO,        /* a file cannot be read or written */
+	BW_TLS_ERROR_CRYPTO,    /* OpenSSL refused a certificate, key or context */
+	BW_TLS_ERROR_UNSAFE,    /* permissions that let others tamper */
+	BW_TLS_ERROR_PRIVILEGE  /* cannot switch user */
+} bw_tls_error;
+
 /* Load (or on first start generate, in data_dir) the certificate described
  * by the configuration's <tls> element. */
 gboolean bw_tls_configure(const bw_config *cfg, GError **err);
@@ -13,14 +24,39 @@ void     bw_tls_shutdown(void);
  * readable and parseable? */
 gboolean bw_tls_check_files(const bw_conf_node *tls, GError **err);
 
+/* The plain-parameter form behind bw_tls_configure / bw_tls_check_files
+ * (NULL members: absent attributes). */
+typedef struct bw_tls_params {
+	const char *certificate;    /* PEM leaf (may be followed by the chain) */
+	const char *key;            /* PEM private key */
+	const char *chain;          /* PEM intermediates */
+	const char *pkcs12;         /* .p12/.pfx instead of certificate+key */
+	const char *password_file;  /* first line: the PKCS#12 or key password */
+	const char *min_version;    /* "1.3" (default) or "1.2" */
+	const char *key_type;       /* "ec" (default, P-256) or "rsa" (3072) */
+	const char *data_dir;       /* the generated certificate goes in DIR/tls */
+	const char *host_name;      /* NULL: g_get_host_name() */
+	const char *system_name;    /* O= of the generated certificate, may be NULL */
+} bw_tls_params;
+/* Build a server context from p and make it the current one (a later call
+ * swaps it; references already handed out stay valid). */
+gboolean bw_tls_configure_params(const bw_tls_params *p, GError **err);
+/* Only the checks: settings valid, named files readable and consistent. */
+gboolean bw_tls_check_params(const bw_tls_params *p, GError **err);
+
 /* Refuse a group- or world-writable file or directory (and its parents up
  * to /), with a message that says which and how to fix it. */
 gboolean bw_harden_check_path(const char *path, GError **err);
 /* After binding: switch to user (no-op when not root or user NULL). */
 gboolean bw_harden_drop_privileges(const char *user, const char *data_dir, GError **err);
+/* At start: umask 027 and no core dumps (they would hold keys). */
+gboolean bw_harden_process_defaults(GError **err);
 
 /* Logging: GLib structured writer with a level per log domain (module). */
 void bw_log_setup(const char *default_level);            /* error..debug */
-void bw_log_set_domain_level(const char *domain, const char *level);
+void bw_log_set_domain_level(const char *domain, const char *level);  /* level NULL: back to the default */
+gboolean bw_log_level_valid(const char *level);
+/* Where the writer writes (default 2, stderr); for tests. */
+void bw_log_set_fd(int fd);
 
 #endif
