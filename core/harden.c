@@ -194,8 +194,8 @@ gboolean bw_harden_drop_privileges(const char *user, const char *data_dir, GErro
 		g_debug("running as root: <system user=> is not set, keeping root");
 		return TRUE;
 	}
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	if (!bw_harden_lookup(user, data_dir, &uid, &gid, err))
 		return FALSE;
 	if (uid == 0) {

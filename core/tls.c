@@ -251,13 +251,19 @@ static EVP_PKEY *bw_tls_load_key(const char *path, const char *pwfile, const cha
 	bw_tls_pw pw = { password, FALSE };
 	ERR_clear_error();
 	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, bw_tls_pem_password, &pw) : NULL;
-	if (!key && pw.asked && !password)
-		bw_tls_crypto_error(err, "<tls> key=\"%s\": the key is encrypted and no password-file= is set",
-				    path);
-	else if (!key && pw.asked)
+	if (!key && pw.asked && !password) {
+		ERR_clear_error();   /* OpenSSL only says "interrupted": ours is clearer */
+		g_set_error(err, BW_TLS_ERROR, BW_TLS_ERROR_CRYPTO,
+			    "<tls> key=\"%s\": the key is encrypted and no password-file= is set", path);
+	} else if (!key && pw.asked)
 		bw_tls_crypto_error(err, "<tls> key=\"%s\": wrong password in password-file=\"%s\"",
 				    path, pwfile);
-	else if (!key)
+	else if (!key && !strstr(buf, "PRIVATE KEY-----")) {
+		ERR_clear_error();
+		g_set_error(err, BW_TLS_ERROR, BW_TLS_ERROR_CRYPTO,
+			    "<tls> key=\"%s\": not a PEM private key (no \"-----BEGIN ... PRIVATE KEY-----\" block)",
+			    path);
+	} else if (!key)
 		bw_tls_crypto_error(err, "<tls> key=\"%s\": not a PEM private key", path);
 	BIO_free(bio);
 	bw_tls_secret_free(buf, len);
