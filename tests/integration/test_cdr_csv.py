@@ -137,4 +137,5 @@ with Daemon(t, modules='<module name="cdr-csv" keep-days="30"/>', env={"TZ": "UT
          "the failure is logged once (at most once a minute)", log)
     text, rows = read_rows(path)
     t.ok(rows is not None and len(rows) == 3, "the good day file is untouched", repr(rows))
+    t.ok(d.stop() == 0, "bulwarkd stops cleanly (the writer thread is joined)", d.output())
 t.done()

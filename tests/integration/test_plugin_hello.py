@@ -90,19 +90,31 @@ with Daemon(t, modules='<module name="hello" greeting="hi"/>') as d:
     rc2, out2, _ = d.ctl("modules")
     running = [l for l in out2.splitlines() if "hello" in tokens(l) and "running" in l]
     t.ok(rc == 0 and not running, "hello unloads at runtime", out + err + out2)
+    t.ok(d.stop() == 0, "bulwarkd stops cleanly", d.output())
 
 # The schema fragment (mod_hello.rng beside the module) is enforced.
 tmp = tempfile.mkdtemp(prefix="bwit-")
 try:
     cfg = os.path.join(tmp, "bulwark.xml")
-    with open(cfg, "w") as f:
-        f.write(CONFIG.format(datadir=tmp, modules='<module name="hello" greeting=""/>'))
     env = dict(os.environ, BULWARK_MODULE_PATH=module_path())
-    p = subprocess.run([build("bulwarkd"), "--check-config", cfg],
-                       capture_output=True, text=True, env=env, timeout=30)
-    t.ok(p.returncode != 0 and "greeting" in (p.stdout + p.stderr),
-         "--check-config rejects an empty greeting, naming the attribute",
-         "rc=%d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+
+    def check(greeting):
+        with open(cfg, "w") as f:
+            f.write(CONFIG.format(datadir=tmp,
+                                  modules='<module name="hello" greeting="%s"/>' % greeting))
+        p = subprocess.run([build("bulwarkd"), "--check-config", cfg],
+                           capture_output=True, text=True, env=env, timeout=30)
+        return p.returncode, p.stdout + p.stderr
+
+    rc, out = check("hi")
+    t.ok(rc == 0, "--check-config accepts greeting=\"hi\"", out)
+    # the module element is on line 5 of bwtest's template
+    rc, out = check("")
+    t.ok(rc != 0 and "bulwark.xml:5:" in out and "module" in out,
+         "--check-config rejects an empty greeting (mod_hello.rng), naming file:line",
+         "rc=%d\n%s" % (rc, out))
+    rc, out = check("x" * 65)
+    t.ok(rc != 0, "--check-config rejects a 65-character greeting", out)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 t.done()
