@@ -44,7 +44,9 @@ static gboolean bw_harden_check_self(const char *path, const struct stat *st, GE
 				"'chmod go-w %s'", path, who, mode, path);
 }
 
-static gboolean bw_harden_check_parent(const char *dir, const char *path, GError **err)
+/* path is what the caller named, real the file it resolves to. */
+static gboolean bw_harden_check_parent(const char *dir, const char *real, const char *path,
+				       GError **err)
 {
 	struct stat st;
 	if (g_stat(dir, &st) != 0) {
@@ -53,10 +55,11 @@ static gboolean bw_harden_check_parent(const char *dir, const char *path, GError
 	}
 	if (!(st.st_mode & S_IWOTH) || (st.st_mode & S_ISVTX))
 		return TRUE;
-	return bw_harden_unsafe(err, "%s (a parent of %s) is world-writable without the sticky bit "
-				"(mode %04o): anyone could rename or replace what it holds; fix with "
-				"'chmod o-w %s' (or 'chmod +t %s')", dir, path,
-				(unsigned)(st.st_mode & 07777), dir, dir);
+	gboolean same = strcmp(real, path) == 0;
+	return bw_harden_unsafe(err, "%s (a parent of %s%s%s) is world-writable without the sticky "
+				"bit (mode %04o): anyone could rename or replace what it holds; fix with "
+				"'chmod o-w %s' (or 'chmod +t %s')", dir, real, same ? "" : ", the target of ",
+				same ? "" : path, (unsigned)(st.st_mode & 07777), dir, dir);
 }
 
 gboolean bw_harden_check_path(const char *path, GError **err)
@@ -79,7 +82,7 @@ gboolean bw_harden_check_path(const char *path, GError **err)
 	gboolean ok = TRUE;
 	char *dir = g_path_get_dirname(real);
 	while (ok) {
-		ok = bw_harden_check_parent(dir, path, err);
+		ok = bw_harden_check_parent(dir, real, path, err);
 		if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
 			break;
 		char *up = g_path_get_dirname(dir);
