@@ -188,13 +188,17 @@ static guint32 cdrcsv_name_day(const char *name)
 
 /* ---- the writer ---- */
 
+/* A directory we create gets exactly 0750, whatever the umask; one that
+ * exists is the administrator's and keeps its mode. */
 static gboolean cdrcsv_make_dir(const char *dir, GError **err)
 {
+	gboolean existed = g_file_test(dir, G_FILE_TEST_EXISTS);
 	GStatBuf st;
+	int e;
 
-	if (g_mkdir_with_parents(dir, 0750) != 0) {
-		int e = errno;
-
+	if (g_mkdir_with_parents(dir, 0750) != 0 ||
+	    (!existed && g_chmod(dir, 0750) != 0)) {
+		e = errno;
 		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e),
 			    "cdr-csv: cannot create directory %s: %s", dir, g_strerror(e));
 		return FALSE;

@@ -108,9 +108,9 @@ with Daemon(t, modules='<module name="cdr-csv" keep-days="30"/>', env={"TZ": "UT
     t.ok(not any("c-noise" in l for l in (text or "").splitlines()),
          "call.answered wrote nothing")
     st_dir, st_file = os.stat(cdr_dir), os.stat(path) if os.path.exists(path) else None
-    t.ok(stat.S_IMODE(st_dir.st_mode) & 0o027 == 0 and st_file is not None
+    t.ok(stat.S_IMODE(st_dir.st_mode) == 0o750 and st_file is not None
          and stat.S_IMODE(st_file.st_mode) == 0o640,
-         "directory not group-writable nor world-accessible, file 0640",
+         "directory created 0750, day file 0640",
          "dir %o file %s" % (st_dir.st_mode, st_file and oct(st_file.st_mode)))
 
     # A day file that cannot be written: a directory stands in its place.

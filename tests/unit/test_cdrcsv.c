@@ -266,7 +266,7 @@ static void test_open_error(void)
 
 int main(int argc, char **argv)
 {
-	umask(022);   /* the 0750/0640 modes must not depend on the caller's */
+	umask(077);   /* the 0750/0640 modes must not depend on the umask */
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/cdrcsv/quote", test_quote);
 	g_test_add_func("/cdrcsv/injection", test_injection);
