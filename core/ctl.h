@@ -13,5 +13,8 @@
 
 gboolean bw_ctl_start(const char *path, GError **err);
 void     bw_ctl_stop(void);
+/* Tests only: treat every peer as having this uid (-1: use SO_PEERCRED),
+ * so the permission check can be exercised without a second user. */
+void     bw_ctl_test_set_peer_uid(gint uid);
 
 #endif
