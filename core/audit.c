@@ -1,0 +1,461 @@
+/* The audit chain (bulwark/audit.h, storedb.h), in the store's database.
+ *
+ * hash = SHA-256("BWAUDIT1" || prev_hash || seq || time || actor || action
+ * || object || detail), every item length-prefixed (detail also says
+ * whether it is NULL), so no two records encode alike. Triggers refuse
+ * UPDATE/DELETE; the chain makes a change by other means visible. Removing
+ * the newest records leaves a valid chain, so the head (seq, hash) is also
+ * kept in the file audit.head beside the database, replaced atomically
+ * after each commit, and verify compares. A crash between the commit and
+ * the anchor write leaves the anchor exactly one record behind: verify
+ * reports it as a note, not a failure. */
+#define _POSIX_C_SOURCE 200809L
+#include "storeint.h"
+#include <bulwark/audit.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <openssl/evp.h>
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define ACTOR_MAX  256
+#define ACTION_MAX 128
+#define OBJECT_MAX 1024
+#define DETAIL_MAX 8192
+
+typedef struct audit_row {
+	gint64      seq;
+	gint64      time;
+	const char *actor, *action, *object, *detail, *prev_hash, *hash;
+} audit_row;
+
+/* ---- hashing ---- */
+
+static void put_u64(EVP_MD_CTX *md, guint64 v)
+{
+	guint8 b[8];
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (guint8)(v & 0xff);
+	EVP_DigestUpdate(md, b, sizeof b);
+}
+
+static void put_field(EVP_MD_CTX *md, const char *s)
+{
+	guint8 present = s != NULL;
+	EVP_DigestUpdate(md, &present, 1);
+	put_u64(md, s ? strlen(s) : 0);
+	if (s)
+		EVP_DigestUpdate(md, s, strlen(s));
+}
+
+static gboolean row_hash(const audit_row *r, char out[BW_AUDIT_HASH_HEX + 1])
+{
+	guint8 d[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	gboolean ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (ok) {
+		EVP_DigestUpdate(md, "BWAUDIT1", 8);
+		put_field(md, r->prev_hash);
+		put_u64(md, (guint64)r->seq);
+		put_u64(md, (guint64)r->time);
+		put_field(md, r->actor);
+		put_field(md, r->action);
+		put_field(md, r->object);
+		put_field(md, r->detail);
+		ok = EVP_DigestFinal_ex(md, d, &dlen) && dlen == 32;
+	}
+	EVP_MD_CTX_free(md);
+	for (unsigned i = 0; ok && i < dlen; i++)
+		g_snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return ok;
+}
+
+/* ---- the anchor file ---- */
+
+char *bw_audit_anchor_format(const bw_audit_anchor *a)
+{
+	return g_strdup_printf("%" G_GINT64_FORMAT " %s\n", a->seq, a->hash);
+}
+
+gboolean bw_audit_anchor_parse(const char *text, bw_audit_anchor *a)
+{
+	char *end = NULL;
+	gint64 seq = g_ascii_strtoll(text, &end, 10);
+	if (end == text || seq < 0 || *end != ' ')
+		return FALSE;
+	const char *h = end + 1;
+	if (strspn(h, "0123456789abcdef") != BW_AUDIT_HASH_HEX ||
+	    (h[BW_AUDIT_HASH_HEX] != '\0' && strcmp(h + BW_AUDIT_HASH_HEX, "\n") != 0))
+		return FALSE;
+	a->seq = seq;
+	memcpy(a->hash, h, BW_AUDIT_HASH_HEX);
+	a->hash[BW_AUDIT_HASH_HEX] = '\0';
+	return TRUE;
+}
+
+gboolean bw_audit_anchor_load(const char *path, bw_audit_anchor *a, GError **err)
+{
+	char *text = NULL;
+	gsize len = 0;
+	GError *e = NULL;
+	if (!g_file_get_contents(path, &text, &len, &e)) {
+		g_propagate_error(err, e);
+		return FALSE;
+	}
+	gboolean ok = len < 128 && strlen(text) == len && bw_audit_anchor_parse(text, a);
+	g_free(text);
+	if (!ok)
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "audit: %s is not an audit head (\"SEQ SHA256HEX\")", path);
+	return ok;
+}
+
+static gboolean write_all(int fd, const char *buf, gsize len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return FALSE;
+		buf += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+static void fsync_dir(const char *path)
+{
+	char *dir = g_path_get_dirname(path);
+	int fd = g_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	g_free(dir);
+}
+
+/* write temp + fsync + rename + fsync(dir): the old or the new head, never half. */
+gboolean bw_audit_anchor_save(bw_store *s, GError **err)
+{
+	char *tmp = g_strconcat(s->anchor_path, ".tmp", NULL);
+	char *text = bw_audit_anchor_format(&s->anchor);
+	int fd = g_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	gboolean ok = fd >= 0 && write_all(fd, text, strlen(text)) && fsync(fd) == 0;
+	int e = errno;
+	if (fd >= 0 && close(fd) != 0 && ok) {
+		ok = FALSE;
+		e = errno;
+	}
+	if (ok && g_rename(tmp, s->anchor_path) != 0) {
+		ok = FALSE;
+		e = errno;
+	}
+	if (ok)
+		fsync_dir(s->anchor_path);
+	else {
+		g_unlink(tmp);
+		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO,
+			    "audit: cannot write the chain head %s: %s", s->anchor_path,
+			    g_strerror(e));
+	}
+	g_free(text);
+	g_free(tmp);
+	return ok;
+}
+
+/* ---- appending ---- */
+
+gboolean bw_audit_tail(sqlite3 *db, bw_audit_anchor *a, GError **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK) {
+		bw_store_set_io_error(err, db, "audit: reading the chain's tail");
+		return FALSE;
+	}
+	int rc = sqlite3_step(st);
+	a->seq = 0;
+	g_strlcpy(a->hash, ZERO_HASH, sizeof a->hash);
+	if (rc == SQLITE_ROW) {
+		a->seq = sqlite3_column_int64(st, 0);
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+		g_strlcpy(a->hash, h ? h : "", sizeof a->hash);
+	} else if (rc != SQLITE_DONE) {
+		bw_store_set_io_error(err, db, "audit: reading the chain's tail");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+static gboolean field_ok(const char *name, const char *v, gsize max, gboolean nullable,
+			 GError **err)
+{
+	const char *why = NULL;
+	if (!v)
+		why = nullable ? NULL : "is missing";
+	else if (strlen(v) > max)
+		why = "is too long";
+	else if (!g_utf8_validate(v, -1, NULL))
+		why = "is not valid UTF-8";
+	if (!why)
+		return TRUE;
+	g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID,
+		    "audit: field %s %s (at most %" G_GSIZE_FORMAT " bytes of UTF-8)",
+		    name, why, max);
+	return FALSE;
+}
+
+static gboolean insert_row(sqlite3 *db, const audit_row *r, GError **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit(seq, time, actor, action, object,"
+			       " detail, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		bw_store_set_io_error(err, db, "audit: preparing the insert");
+		return FALSE;
+	}
+	sqlite3_bind_int64(st, 1, r->seq);
+	sqlite3_bind_int64(st, 2, r->time);
+	const char *text[] = { r->actor, r->action, r->object, r->detail, r->prev_hash, r->hash };
+	for (int i = 0; i < 6; i++)
+		sqlite3_bind_text(st, 3 + i, text[i], -1, SQLITE_STATIC);
+	gboolean ok = sqlite3_step(st) == SQLITE_DONE;
+	if (!ok)
+		bw_store_set_io_error(err, db, "audit: appending a record");
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Chains from the newer of the table's tail and the anchor: after a tail
+ * truncation the next record keeps the gap visible instead of hiding it. */
+gint64 bw_audit_append_locked(bw_store *s, const char *actor, const char *action,
+			      const char *object, const char *detail, GError **err)
+{
+	if (!field_ok("actor", actor, ACTOR_MAX, FALSE, err) ||
+	    !field_ok("action", action, ACTION_MAX, FALSE, err) ||
+	    !field_ok("object", object, OBJECT_MAX, FALSE, err) ||
+	    !field_ok("detail", detail, DETAIL_MAX, TRUE, err))
+		return 0;
+	bw_audit_anchor tail;
+	if (!bw_audit_tail(s->db, &tail, err))
+		return 0;
+	const bw_audit_anchor *base = s->anchor.seq > tail.seq ? &s->anchor : &tail;
+	char hash[BW_AUDIT_HASH_HEX + 1];
+	audit_row r = { base->seq + 1, g_get_real_time(), actor, action, object, detail,
+			base->hash, hash };
+	if (!row_hash(&r, hash)) {
+		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO,
+			    "audit: SHA-256 unavailable from OpenSSL");
+		return 0;
+	}
+	if (!insert_row(s->db, &r, err))
+		return 0;
+	s->anchor.seq = r.seq;
+	memcpy(s->anchor.hash, hash, sizeof s->anchor.hash);
+	return r.seq;
+}
+
+gint64 bw_audit_append_to(bw_store *s, const char *actor, const char *action,
+			  const char *object, const char *detail, GError **err)
+{
+	g_return_val_if_fail(s != NULL, 0);
+	g_mutex_lock(&s->lock);
+	gint64 seq = 0;
+	if (bw_store_begin_locked(s, err)) {
+		seq = bw_audit_append_locked(s, actor, action, object, detail, err);
+		if (!seq)
+			bw_store_rollback_locked(s);
+		else if (!bw_store_commit_locked(s, err))
+			seq = 0;
+	}
+	GError *e = NULL;
+	if (seq && !bw_audit_anchor_save(s, &e)) {
+		/* The record is committed; verify will report the stale head. */
+		g_warning("%s", e->message);
+		g_error_free(e);
+	}
+	g_mutex_unlock(&s->lock);
+	return seq;
+}
+
+gint64 bw_audit_append(const char *actor, const char *action, const char *object,
+		       const char *detail, GError **err)
+{
+	bw_store *s = bw_store_system();
+	if (s)
+		return bw_audit_append_to(s, actor, action, object, detail, err);
+	g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO,
+		    "audit: cannot record %s by %s: the system store is not open",
+		    action ? action : "(null)", actor ? actor : "(null)");
+	return 0;
+}
+
+/* ---- verifying ---- */
+
+typedef struct walk {
+	GString *report;
+	gboolean ok;
+	gint64   prev_seq;
+	char     prev_hash[BW_AUDIT_HASH_HEX + 1];
+	const bw_audit_anchor *anchor;
+	gboolean anchor_seen;                /* the anchored seq was in the chain */
+	gboolean anchor_match;
+} walk;
+
+static void finding(walk *w, gint64 seq, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void finding(walk *w, gint64 seq, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	w->ok = FALSE;
+	if (w->report) {
+		g_string_append_printf(w->report, "seq %" G_GINT64_FORMAT ": ", seq);
+		g_string_append_vprintf(w->report, fmt, ap);
+		g_string_append_c(w->report, '\n');
+	}
+	va_end(ap);
+}
+
+static void row_read(sqlite3_stmt *st, audit_row *r)
+{
+	r->seq = sqlite3_column_int64(st, 0);
+	r->time = sqlite3_column_int64(st, 1);
+	const char **f[] = { &r->actor, &r->action, &r->object, &r->detail,
+			     &r->prev_hash, &r->hash };
+	for (int i = 0; i < 6; i++)
+		*f[i] = (const char *)sqlite3_column_text(st, 2 + i);
+}
+
+static void walk_row(walk *w, const audit_row *r)
+{
+	char hash[BW_AUDIT_HASH_HEX + 1] = "";
+	if (r->seq != w->prev_seq + 1)
+		finding(w, r->seq, "gap: records %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT
+			" are missing", w->prev_seq + 1, r->seq - 1);
+	if (g_strcmp0(r->prev_hash, w->prev_hash) != 0)
+		finding(w, r->seq, "prev_hash does not match the hash of record %"
+			G_GINT64_FORMAT " (record removed or inserted before it)", w->prev_seq);
+	if (!row_hash(r, hash) || g_strcmp0(hash, r->hash) != 0)
+		finding(w, r->seq, "hash does not match the record's content (record altered)");
+	if (w->anchor && r->seq == w->anchor->seq) {
+		w->anchor_seen = TRUE;
+		w->anchor_match = g_strcmp0(r->hash, w->anchor->hash) == 0;
+	}
+	w->prev_seq = r->seq;
+	g_strlcpy(w->prev_hash, r->hash ? r->hash : "", sizeof w->prev_hash);
+}
+
+static void walk_anchor(walk *w)
+{
+	const bw_audit_anchor *a = w->anchor;
+	gint64 tail = w->prev_seq;
+	if (!a) {
+		if (tail > 0)
+			finding(w, tail, "no audit head to compare the tail with: removal "
+				"of the newest records cannot be ruled out");
+	} else if (a->seq > tail) {
+		finding(w, a->seq, "the head record is missing: the chain ends at seq %"
+			G_GINT64_FORMAT " (newest records removed)", tail);
+	} else if (a->seq > 0 && (!w->anchor_seen || !w->anchor_match)) {
+		finding(w, a->seq, "the record differs from the audit head (replaced)");
+	} else if (tail - a->seq == 1 && w->report) {
+		g_string_append_printf(w->report, "note: seq %" G_GINT64_FORMAT " is newer "
+				       "than the audit head (an append was interrupted before "
+				       "the head was written)\n", tail);
+	} else if (tail - a->seq > 1) {
+		finding(w, tail, "%" G_GINT64_FORMAT " records are newer than the audit "
+			"head at seq %" G_GINT64_FORMAT " (appended outside Bulwark)",
+			tail - a->seq, a->seq);
+	}
+}
+
+gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_anchor *anchor,
+			    GString *report, GError **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT seq, time, actor, action, object, detail,"
+			       " prev_hash, hash FROM audit ORDER BY seq", -1, &st,
+			       NULL) != SQLITE_OK) {
+		bw_store_set_io_error(err, db, "audit: reading the chain");
+		return FALSE;
+	}
+	walk w = { report, TRUE, 0, ZERO_HASH, anchor, FALSE, FALSE };
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_row r;
+		row_read(st, &r);
+		walk_row(&w, &r);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		bw_store_set_io_error(err, db, "audit: reading the chain");
+		return FALSE;
+	}
+	walk_anchor(&w);
+	return w.ok;
+}
+
+/* FALSE without an error means "chain damaged, see report". */
+gboolean bw_audit_verify(bw_store *s, GString *report, GError **err)
+{
+	bw_audit_anchor a;
+	GError *e = NULL;
+	gboolean have = bw_audit_anchor_load(s->anchor_path, &a, &e);
+	if (!have && !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT) && report)
+		g_string_append_printf(report, "audit head unusable: %s\n", e->message);
+	g_clear_error(&e);
+	g_mutex_lock(&s->lock);
+	gboolean ok = bw_audit_verify_db(s->db, have ? &a : NULL, report, &e);
+	g_mutex_unlock(&s->lock);
+	if (e)
+		g_propagate_error(err, e);
+	return ok && !e;
+}
+
+/* ---- listing ---- */
+
+static char *row_format(const audit_row *r)
+{
+	GDateTime *dt = g_date_time_new_from_unix_utc(r->time / G_USEC_PER_SEC);
+	char *t = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
+	char *line = g_strdup_printf("%" G_GINT64_FORMAT " %s %s %s %s %s", r->seq, t,
+				     r->actor ? r->actor : "-", r->action ? r->action : "-",
+				     r->object ? r->object : "-", r->detail ? r->detail : "-");
+	if (dt)
+		g_date_time_unref(dt);
+	g_free(t);
+	return line;
+}
+
+GPtrArray *bw_audit_list(bw_store *s, guint limit, GError **err)
+{
+	g_mutex_lock(&s->lock);
+	sqlite3_stmt *st = NULL;
+	GPtrArray *out = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT * FROM (SELECT seq, time, actor, action,"
+			       " object, detail, prev_hash, hash FROM audit ORDER BY seq DESC"
+			       " LIMIT ?) ORDER BY seq", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, limit ? (gint64)limit : -1);
+		out = g_ptr_array_new_with_free_func(g_free);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			audit_row r;
+			row_read(st, &r);
+			g_ptr_array_add(out, row_format(&r));
+		}
+		if (rc != SQLITE_DONE) {
+			g_ptr_array_free(out, TRUE);
+			out = NULL;
+		}
+	}
+	if (!out)
+		bw_store_set_io_error(err, s->db, "audit: listing records");
+	sqlite3_finalize(st);
+	g_mutex_unlock(&s->lock);
+	return out;
+}

@@ -1,0 +1,297 @@
+/* Unit tests of the audit chain: append, list, verify, and tampering done
+ * behind the store's back with the SQLite C API (triggers dropped first):
+ * altered, removed, inserted records and a cut tail must each be found. */
+#include <string.h>
+#include <sqlite3.h>
+#include <glib/gstdio.h>
+#include "testutil.h"
+#include "storedb.h"
+#include <bulwark/audit.h>
+
+typedef struct fx {
+	char     *dir;
+	char     *path;
+	char     *head;
+	bw_store *s;
+} fx;
+
+static void fx_setup(fx *f, gconstpointer data)
+{
+	GError *err = NULL;
+	f->dir = bw_test_tmpdir();
+	f->path = g_build_filename(f->dir, "store.db", NULL);
+	f->head = g_build_filename(f->dir, "audit.head", NULL);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	for (int i = 1; i <= 5; i++) {
+		char obj[16];
+		g_snprintf(obj, sizeof obj, "ext/%d", 100 + i);
+		g_assert_cmpint(bw_audit_append_to(f->s, "admin@192.0.2.7", "store.put", obj,
+						   i == 2 ? NULL : "via test", &err), ==, i);
+		g_assert_no_error(err);
+	}
+}
+
+static void fx_teardown(fx *f, gconstpointer data)
+{
+	bw_store_close(f->s);
+	bw_test_rmtree(f->dir);
+	g_free(f->path);
+	g_free(f->head);
+	g_free(f->dir);
+}
+
+/* FALSE (chain damaged); the report is returned for inspection. */
+static char *verify_fails(fx *f)
+{
+	GString *report = g_string_new(NULL);
+	GError *err = NULL;
+	g_assert_false(bw_audit_verify(f->s, report, &err));
+	g_assert_no_error(err);
+	g_test_message("report: %s", report->str);
+	return g_string_free(report, FALSE);
+}
+
+static void verify_ok(fx *f)
+{
+	GString *report = g_string_new(NULL);
+	GError *err = NULL;
+	gboolean ok = bw_audit_verify(f->s, report, &err);
+	g_assert_no_error(err);
+	if (!ok)
+		g_error("verify failed: %s", report->str);
+	g_string_free(report, TRUE);
+}
+
+static void tamper(fx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	int rc = sqlite3_exec(db, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;",
+			      NULL, NULL, &msg);
+	g_assert_cmpstr(msg, ==, NULL);
+	g_assert_cmpint(rc, ==, SQLITE_OK);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	g_assert_cmpstr(msg, ==, NULL);
+	g_assert_cmpint(rc, ==, SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_append_list_verify(fx *f, gconstpointer data)
+{
+	GError *err = NULL;
+	verify_ok(f);
+	GPtrArray *all = bw_audit_list(f->s, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(all->len, ==, 5);
+	g_assert_true(g_str_has_prefix(all->pdata[0], "1 "));
+	g_assert_true(g_str_has_suffix(all->pdata[0], " admin@192.0.2.7 store.put ext/101 via test"));
+	g_assert_true(g_str_has_suffix(all->pdata[1], " store.put ext/102 -"));
+	g_ptr_array_unref(all);
+	GPtrArray *last = bw_audit_list(f->s, 2, &err);
+	g_assert_cmpuint(last->len, ==, 2);
+	g_assert_true(g_str_has_prefix(last->pdata[0], "4 "));
+	g_assert_true(g_str_has_prefix(last->pdata[1], "5 "));
+	g_ptr_array_unref(last);
+
+	/* the head file follows the chain */
+	char *text = NULL;
+	g_assert_true(g_file_get_contents(f->head, &text, NULL, NULL));
+	g_assert_true(g_str_has_prefix(text, "5 "));
+	g_assert_cmpuint(strlen(text), ==, 2 + 64 + 1);
+	g_free(text);
+
+	/* survives a reopen */
+	bw_store_close(f->s);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "admin", NULL, &err), ==, 6);
+	verify_ok(f);
+}
+
+static void test_bad_fields(fx *f, gconstpointer data)
+{
+	GError *err = NULL;
+	g_assert_cmpint(bw_audit_append_to(f->s, NULL, "login", "x", NULL, &err), ==, 0);
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID);
+	g_assert_nonnull(strstr(err->message, "actor"));
+	g_clear_error(&err);
+	char *big = g_strnfill(10000, 'd');
+	g_assert_cmpint(bw_audit_append_to(f->s, "a", "login", "x", big, &err), ==, 0);
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID);
+	g_assert_nonnull(strstr(err->message, "detail"));
+	g_clear_error(&err);
+	g_free(big);
+	g_assert_cmpint(bw_audit_append_to(f->s, "a", "login", "\xff\xfe", NULL, &err), ==, 0);
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID);
+	g_clear_error(&err);
+	verify_ok(f);
+	g_assert_cmpint(bw_audit_append_to(f->s, "a", "login", "x", NULL, &err), ==, 6);
+}
+
+static void test_triggers(fx *f, gconstpointer data)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_exec(db, "UPDATE audit SET actor='x' WHERE seq=2", NULL, NULL,
+				     &msg), !=, SQLITE_OK);
+	g_assert_nonnull(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	g_assert_cmpint(sqlite3_exec(db, "DELETE FROM audit WHERE seq=5", NULL, NULL, &msg),
+			!=, SQLITE_OK);
+	g_assert_nonnull(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	verify_ok(f);
+}
+
+static void test_altered(fx *f, gconstpointer data)
+{
+	tamper(f, "UPDATE audit SET object='ext/999' WHERE seq=3");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 3: hash does not match"));
+	g_assert_null(strstr(r, "seq 2:"));
+	g_free(r);
+}
+
+static void test_altered_time(fx *f, gconstpointer data)
+{
+	tamper(f, "UPDATE audit SET time=time+1 WHERE seq=1");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 1: hash does not match"));
+	g_free(r);
+}
+
+static void test_removed_middle(fx *f, gconstpointer data)
+{
+	tamper(f, "DELETE FROM audit WHERE seq=3");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 4: gap: records 3..3 are missing"));
+	g_assert_nonnull(strstr(r, "seq 4: prev_hash does not match"));
+	g_free(r);
+}
+
+/* Renumbered to make room, so there is no gap: the hashes still tell. */
+static void test_inserted_middle(fx *f, gconstpointer data)
+{
+	tamper(f, "UPDATE audit SET seq=seq+100 WHERE seq>=3;"
+		  "UPDATE audit SET seq=seq-99 WHERE seq>=103;"
+		  "INSERT INTO audit(seq, time, actor, action, object, detail, prev_hash, hash)"
+		  " SELECT 3, time, 'intruder', 'login', 'admin', NULL, hash,"
+		  " '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'"
+		  " FROM audit WHERE seq=2;");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 3: hash does not match"));
+	g_assert_nonnull(strstr(r, "seq 4: prev_hash does not match"));
+	g_assert_nonnull(strstr(r, "seq 4: hash does not match"));
+	g_free(r);
+}
+
+static void test_inserted_tail(fx *f, gconstpointer data)
+{
+	tamper(f, "INSERT INTO audit(seq, time, actor, action, object, detail, prev_hash, hash)"
+		  " SELECT 6, time, 'intruder', 'login', 'admin', NULL, hash, hash"
+		  " FROM audit WHERE seq=5;");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 6: hash does not match"));
+	g_free(r);
+}
+
+static void test_removed_tail(fx *f, gconstpointer data)
+{
+	tamper(f, "DELETE FROM audit WHERE seq>=4");
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 5: the head record is missing: the chain ends at seq 3"));
+	g_free(r);
+	/* appending afterwards does not paper over the cut */
+	GError *err = NULL;
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
+	r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 6: gap: records 4..5 are missing"));
+	g_free(r);
+	/* nor does a reopen */
+	bw_store_close(f->s);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 6: gap"));
+	g_free(r);
+}
+
+static void test_head_missing(fx *f, gconstpointer data)
+{
+	g_assert_cmpint(g_unlink(f->head), ==, 0);
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "no audit head"));
+	g_free(r);
+	g_assert_true(g_file_set_contents(f->head, "garbage\n", -1, NULL));
+	r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "audit head unusable"));
+	g_free(r);
+}
+
+/* A crash between commit and head write leaves the head one behind. */
+static void test_head_behind(fx *f, gconstpointer data)
+{
+	char *old = NULL;
+	GError *err = NULL;
+	g_assert_true(g_file_get_contents(f->head, &old, NULL, NULL));
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
+	g_assert_true(g_file_set_contents(f->head, old, -1, NULL));
+	GString *report = g_string_new(NULL);
+	g_assert_true(bw_audit_verify(f->s, report, &err));
+	g_assert_nonnull(strstr(report->str, "note: seq 6"));
+	g_string_free(report, TRUE);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "y", NULL, &err), ==, 7);
+	verify_ok(f);
+	/* two behind is not a crash */
+	g_assert_true(g_file_set_contents(f->head, old, -1, NULL));
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "2 records are newer than the audit head"));
+	g_free(r);
+	g_free(old);
+}
+
+static void test_system_append(void)
+{
+	GError *err = NULL;
+	g_assert_null(bw_store_system());
+	g_assert_cmpint(bw_audit_append("system", "login", "x", NULL, &err), ==, 0);
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO);
+	g_clear_error(&err);
+	char *dir = bw_test_tmpdir();
+	char *path = g_build_filename(dir, "s.db", NULL);
+	bw_store *s = bw_store_open(path, 0, &err);
+	g_assert_no_error(err);
+	bw_store_set_system(s);
+	g_assert_cmpint(bw_audit_append("system", "login", "x", NULL, &err), ==, 1);
+	g_assert_no_error(err);
+	bw_store_close(s);
+	g_assert_null(bw_store_system());
+	bw_test_rmtree(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+#define ADD(name, fn) g_test_add(name, fx, NULL, fx_setup, fn, fx_teardown)
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	ADD("/audit/append-list-verify", test_append_list_verify);
+	ADD("/audit/bad-fields", test_bad_fields);
+	ADD("/audit/triggers", test_triggers);
+	ADD("/audit/tamper/altered", test_altered);
+	ADD("/audit/tamper/altered-time", test_altered_time);
+	ADD("/audit/tamper/removed-middle", test_removed_middle);
+	ADD("/audit/tamper/inserted-middle", test_inserted_middle);
+	ADD("/audit/tamper/inserted-tail", test_inserted_tail);
+	ADD("/audit/tamper/removed-tail", test_removed_tail);
+	ADD("/audit/head-missing", test_head_missing);
+	ADD("/audit/head-behind", test_head_behind);
+	g_test_add_func("/audit/system-append", test_system_append);
+	return g_test_run();
+}
