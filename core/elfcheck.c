@@ -71,8 +71,6 @@ static gboolean bw_elf_native_data(unsigned char d)
 static gboolean bw_elf_check_header(const elf_src *s, const Elf64_Ehdr *eh,
 				    guint16 machine, GError **err)
 {
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-		return bw_elf_fail(err, s, "not an ELF file (bad magic)");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return bw_elf_fail(err, s, "not a 64-bit ELF object (class %u)",
 				   eh->e_ident[EI_CLASS]);
@@ -201,6 +199,9 @@ static gboolean bw_elf_sym_offset(const elf_src *s, const Elf64_Ehdr *eh, const 
 static gboolean bw_elf_parse(const elf_src *s, guint16 machine, bw_elf_abi *out, GError **err)
 {
 	Elf64_Ehdr eh;
+	unsigned char magic[SELFMAG];
+	if (!bw_elf_read(s, 0, sizeof magic, magic) || memcmp(magic, ELFMAG, SELFMAG) != 0)
+		return bw_elf_fail(err, s, "not an ELF file (bad magic)");
 	if (!bw_elf_read(s, 0, sizeof eh, &eh))
 		return bw_elf_fail(err, s, "too short for an ELF64 header");
 	if (!bw_elf_check_header(s, &eh, machine, err))

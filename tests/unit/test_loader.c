@@ -3,7 +3,10 @@
  * load/unload/reload at runtime. Each test copies the built .so files into
  * a private module path (DIR/mods/.libs, the schema fragment in DIR/mods,
  * like a libtool build tree) and reads the modules' call trace from a file
- * they append to ($BW_TEST_TRACE). */
+ * they append to ($BW_TEST_TRACE). The /elfcheck/ cases feed the ELF
+ * pre-check the built modules, every truncation of them and corrupted
+ * header and section fields. */
+#include <elf.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <bulwark/bulwark.h>
@@ -134,6 +137,142 @@ static char *fx_list(void)
 		g_assert_cmpstr(got_, ==, (want));       \
 		g_free(got_);                            \
 	} while (0)
+
+/* ---- the ELF pre-check on real and damaged files ---- */
+
+static GBytes *elf_read(const char *path)
+{
+	char *buf = NULL;
+	gsize len = 0;
+	g_assert_true(g_file_get_contents(path, &buf, &len, NULL));
+	return g_bytes_new_take(buf, len);
+}
+
+static GPtrArray *elf_modules(void)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	char *dir = bw_test_buildpath("tests/unit/modules/.libs");
+	GDir *d = g_dir_open(dir, 0, NULL);
+	g_assert_nonnull(d);
+	const char *n;
+	while ((n = g_dir_read_name(d)))
+		if (g_str_has_prefix(n, "mod_t_") && g_str_has_suffix(n, ".so"))
+			g_ptr_array_add(out, g_build_filename(dir, n, NULL));
+	g_dir_close(d);
+	g_free(dir);
+	g_assert_cmpuint(out->len, >=, 9);
+	return out;
+}
+
+static gboolean elf_parse(const guint8 *p, gsize len, guint16 machine, GError **err)
+{
+	bw_elf_abi abi;
+	return bw_elf_parse_abi(p, len, machine, &abi, err);
+}
+
+/* The real modules parse; every truncation fails cleanly (their section
+ * headers sit at the end of the file). */
+static void test_elf_truncated(void)
+{
+	GPtrArray *files = elf_modules();
+	for (guint i = 0; i < files->len; i++) {
+		GBytes *b = elf_read(files->pdata[i]);
+		gsize len;
+		const guint8 *p = g_bytes_get_data(b, &len);
+		g_assert_true(elf_parse(p, len, bw_elf_host_machine(), NULL));
+		for (gsize cut = 0; cut < len; cut += (cut < 256 ? 1 : 61)) {
+			guint8 *copy = g_memdup2(p, cut);   /* exact size: ASan sees overreads */
+			GError *err = NULL;
+			g_assert_false(elf_parse(copy, cut, 0, &err));
+			g_assert_error(err, BW_LOADER_ERROR, BW_LOADER_ERROR_INVALID);
+			g_clear_error(&err);
+			g_free(copy);
+		}
+		g_bytes_unref(b);
+	}
+	g_ptr_array_free(files, TRUE);
+}
+
+/* Each byte of the ELF header and the section header table set to values
+ * that stress bounds, and to a seeded random one: a clean answer each time. */
+static void test_elf_mutated(void)
+{
+	GPtrArray *files = elf_modules();
+	GRand *r = g_rand_new_with_seed(4242);
+	const guint8 vals[] = { 0x00, 0xff, 0x7f, 0x80, 0x01 };
+	for (guint i = 0; i < files->len; i++) {
+		GBytes *b = elf_read(files->pdata[i]);
+		gsize len;
+		const guint8 *p = g_bytes_get_data(b, &len);
+		Elf64_Ehdr eh;
+		memcpy(&eh, p, sizeof eh);
+		g_assert_cmpuint(eh.e_shoff, <, len);
+		g_assert_cmpuint(eh.e_shoff, >=, sizeof eh);
+		gsize shend = MIN(len, eh.e_shoff + (gsize)eh.e_shnum * eh.e_shentsize);
+		guint8 *copy = g_memdup2(p, len);
+		for (gsize off = 0; off < shend; off = off + 1 == sizeof eh ? eh.e_shoff : off + 1) {
+			for (guint v = 0; v <= G_N_ELEMENTS(vals); v++) {
+				copy[off] = v < G_N_ELEMENTS(vals) ? vals[v] : (guint8)g_rand_int(r);
+				GError *err = NULL;
+				if (!elf_parse(copy, len, 0, &err))
+					g_assert_error(err, BW_LOADER_ERROR, BW_LOADER_ERROR_INVALID);
+				g_clear_error(&err);
+			}
+			copy[off] = p[off];
+		}
+		g_free(copy);
+		g_bytes_unref(b);
+	}
+	g_rand_free(r);
+	g_ptr_array_free(files, TRUE);
+}
+
+/* A module for another machine is refused with a message that says so. */
+static void test_elf_machine(void)
+{
+	GPtrArray *files = elf_modules();
+	GBytes *b = elf_read(files->pdata[0]);
+	gsize len;
+	const guint8 *orig = g_bytes_get_data(b, &len);
+	guint8 *copy = g_memdup2(orig, len);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)copy;
+	eh->e_machine = bw_elf_host_machine() == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+	GError *err = NULL;
+	g_assert_false(elf_parse(copy, len, bw_elf_host_machine(), &err));
+	g_assert_error(err, BW_LOADER_ERROR, BW_LOADER_ERROR_INVALID);
+	g_assert_nonnull(strstr(err->message, "machine"));
+	g_clear_error(&err);
+	g_assert_true(elf_parse(copy, len, 0, NULL));
+	g_free(copy);
+	g_bytes_unref(b);
+	g_ptr_array_free(files, TRUE);
+}
+
+/* The fuzzer's hand-made seed is a valid module header; text is not ELF. */
+static void test_elf_seeds(void)
+{
+	char *seed = bw_test_srcpath("tests/fuzz/corpus/elfcheck/minimal-module.bin");
+	GBytes *b = elf_read(seed);
+	gsize len;
+	const guint8 *p = g_bytes_get_data(b, &len);
+	bw_elf_abi abi = { 0 };
+	g_assert_true(bw_elf_parse_abi(p, len, 0, &abi, NULL));
+	g_assert_cmpuint(abi.abi_major, ==, 1);
+	g_assert_cmpuint(abi.abi_minor, ==, 0);
+	g_assert_cmpuint(abi.size, ==, 88);
+	g_bytes_unref(b);
+	g_free(seed);
+	GError *err = NULL;
+	g_assert_false(bw_elf_read_abi("/nonexistent/mod_x.so", &abi, &err));
+	g_assert_error(err, BW_LOADER_ERROR, BW_LOADER_ERROR_NOT_FOUND);
+	g_clear_error(&err);
+	char *txt = bw_test_srcpath("tests/fuzz/corpus/elfcheck/not-elf.txt");
+	g_assert_false(bw_elf_read_abi(txt, &abi, &err));
+	g_assert_nonnull(strstr(err->message, "not an ELF file"));
+	g_assert_nonnull(strstr(err->message, "not-elf.txt"));
+	g_clear_error(&err);
+	g_free(txt);
+}
 
 /* ---- ABI checks: refused before dlopen ---- */
 
@@ -470,6 +609,10 @@ static void test_events(Fx *fx, gconstpointer data)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/elfcheck/truncated", test_elf_truncated);
+	g_test_add_func("/elfcheck/mutated", test_elf_mutated);
+	g_test_add_func("/elfcheck/machine", test_elf_machine);
+	g_test_add_func("/elfcheck/seeds", test_elf_seeds);
 #define T(name, fn) g_test_add("/loader/" name, Fx, NULL, fx_setup, fn, fx_teardown)
 	T("abi-major", test_abi_major);
 	T("abi-minor", test_abi_minor);
