@@ -394,8 +394,9 @@ static gboolean bw_loader_start_one(bw_module *m, GError **err)
 		bw_loader_close(m, BW_MOD_FAILED);
 		return FALSE;
 	}
-	if (m->entry && m->entry->log_level)
-		bw_log_set_domain_level(m->name, m->entry->log_level);
+	/* NULL puts the domain back on the system's level, so a level removed
+	 * from the configuration does not outlive a reload. */
+	bw_log_set_domain_level(m->name, m->entry ? m->entry->log_level : NULL);
 	if (!bw_loader_call(m, "init", m->desc->init, err)) {
 		bw_loader_owner_cleanup(m);
 		bw_loader_close(m, BW_MOD_FAILED);
