@@ -380,7 +380,7 @@ static gboolean bw_loader_call(bw_module *m, const char *step, int (*fn)(bw_modu
 	if (rc == 0)
 		return TRUE;
 	g_set_error(err, BW_LOADER_ERROR, BW_LOADER_ERROR_FAILED, "module %s: %s failed: %s",
-		    m->name, step, rc > 0 ? g_strerror(rc) : "unspecified error");
+		    m->name, step, g_strerror(rc > 0 ? rc : -rc));   /* errno or -errno */
 	return FALSE;
 }
 
