@@ -209,7 +209,7 @@ static void shutdown_all(void)
 	bw_threads_stop();
 	bw_ctl_stop();
 	if (d.store) {
-		audit("daemon.stop", NULL, NULL);
+		audit("daemon.stop", "bulwarkd", NULL);
 		bw_store_set_system(NULL);
 		bw_store_close(d.store);
 	}
