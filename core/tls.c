@@ -562,7 +562,7 @@ static gboolean bw_tls_ensure_generated(const bw_tls_params *p, tls_material *m,
 {
 	if (!p->data_dir) {
 		g_set_error(err, BW_TLS_ERROR, BW_TLS_ERROR_INVALID,
-			    "<tls>: no certificate configured and no data directory to generate one in");
+			    "<tls> no certificate configured and no data directory to generate one in");
 		return FALSE;
 	}
 	char *dir = g_build_filename(p->data_dir, "tls", NULL);
@@ -644,9 +644,9 @@ static gboolean bw_tls_validate(const bw_tls_params *p, GError **err)
 	if (p->key_type && strcmp(p->key_type, "ec") != 0 && strcmp(p->key_type, "rsa") != 0)
 		return bw_tls_invalid(err, "<tls> key-type=\"%s\": expected \"ec\" or \"rsa\"", p->key_type);
 	if (p->pkcs12 && (p->certificate || p->key))
-		return bw_tls_invalid(err, "<tls>: pkcs12=\"%s\" replaces certificate= and key=: set one or the other", p->pkcs12);
+		return bw_tls_invalid(err, "<tls> pkcs12=\"%s\" replaces certificate= and key=: set one or the other", p->pkcs12);
 	if (!p->pkcs12 && !p->key != !p->certificate)
-		return bw_tls_invalid(err, "<tls>: certificate= and key= go together%s (or use pkcs12=)",
+		return bw_tls_invalid(err, "<tls> certificate= and key= go together%s (or use pkcs12=)",
 				      p->key ? ": certificate= is missing" : ": key= is missing");
 	if (!bw_tls_is_customer(p) && p->chain)
 		return bw_tls_invalid(err, "<tls> chain=\"%s\" needs certificate= and key= or pkcs12=", p->chain);
@@ -705,62 +705,36 @@ gboolean bw_tls_configure_params(const bw_tls_params *p, GError **err)
 
 /* ---- the configuration adapter ---------------------------------------- */
 
-typedef struct {
-	bw_tls_params p;
-	char *owned[5];
-} bw_tls_node_params;
-
-/* A relative file name is relative to the configuration file's directory. */
-static const char *bw_tls_node_path(const bw_conf_node *n, const char *attr, char **owned)
+/* The schema has already checked the values (absolute paths, known
+ * versions and key types); validation runs again for direct callers. */
+static void bw_tls_node_params(bw_tls_params *p, const bw_conf_node *n)
 {
-	const char *v = bw_conf_attr(n, attr);
-	const char *file = bw_conf_file(n);
-	if (!v || g_path_is_absolute(v) || !file || !g_path_is_absolute(file))
-		return v;
-	char *dir = g_path_get_dirname(file);
-	*owned = g_build_filename(dir, v, NULL);
-	g_free(dir);
-	return *owned;
-}
-
-static void bw_tls_node_params_init(bw_tls_node_params *np, const bw_conf_node *n)
-{
-	memset(np, 0, sizeof *np);
+	memset(p, 0, sizeof *p);
 	if (!n)
 		return;
-	np->p.certificate = bw_tls_node_path(n, "certificate", &np->owned[0]);
-	np->p.key = bw_tls_node_path(n, "key", &np->owned[1]);
-	np->p.chain = bw_tls_node_path(n, "chain", &np->owned[2]);
-	np->p.pkcs12 = bw_tls_node_path(n, "pkcs12", &np->owned[3]);
-	np->p.password_file = bw_tls_node_path(n, "password-file", &np->owned[4]);
-	np->p.min_version = bw_conf_attr(n, "min-version");
-	np->p.key_type = bw_conf_attr(n, "key-type");
-}
-
-static void bw_tls_node_params_clear(bw_tls_node_params *np)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(np->owned); i++)
-		g_free(np->owned[i]);
+	p->certificate = bw_conf_attr(n, "certificate");
+	p->key = bw_conf_attr(n, "key");
+	p->chain = bw_conf_attr(n, "chain");
+	p->pkcs12 = bw_conf_attr(n, "pkcs12");
+	p->password_file = bw_conf_attr(n, "password-file");
+	p->min_version = bw_conf_attr(n, "min-version");
+	p->key_type = bw_conf_attr(n, "key-type");
 }
 
 gboolean bw_tls_configure(const bw_config *cfg, GError **err)
 {
-	bw_tls_node_params np;
-	bw_tls_node_params_init(&np, bw_conf_child(bw_config_root(cfg), "tls"));
-	np.p.data_dir = bw_config_data_dir(cfg);
-	np.p.system_name = bw_config_system_name(cfg);
-	gboolean ok = bw_tls_configure_params(&np.p, err);
-	bw_tls_node_params_clear(&np);
-	return ok;
+	bw_tls_params p;
+	bw_tls_node_params(&p, bw_conf_child(bw_config_root(cfg), "tls"));
+	p.data_dir = bw_config_data_dir(cfg);
+	p.system_name = bw_config_system_name(cfg);
+	return bw_tls_configure_params(&p, err);
 }
 
 gboolean bw_tls_check_files(const bw_conf_node *tls, GError **err)
 {
-	bw_tls_node_params np;
-	bw_tls_node_params_init(&np, tls);
-	gboolean ok = bw_tls_check_params(&np.p, err);
-	bw_tls_node_params_clear(&np);
-	return ok;
+	bw_tls_params p;
+	bw_tls_node_params(&p, tls);
+	return bw_tls_check_params(&p, err);
 }
 
 void bw_tls_shutdown(void)

@@ -708,6 +708,73 @@ static void test_errors(void)
 	t_pki_clear(&k);
 }
 
+static bw_config *t_load_config(const char *dir, const char *tls, GError **err)
+{
+	static const char *const no_dirs[] = { NULL };
+	char *path = g_build_filename(dir, "bulwark.xml", NULL);
+	char *xml = g_strdup_printf("<bulwark>\n<system name=\"office\" data-dir=\"%s/data\"/>\n%s\n"
+				    "<modules/>\n</bulwark>\n", dir, tls);
+	t_write(path, xml, strlen(xml), 0644);
+	bw_config *cfg = bw_config_load(path, no_dirs, err);
+	g_free(xml);
+	g_free(path);
+	return cfg;
+}
+
+/* Through the configuration: <tls> attributes, errors with file and line. */
+static void test_config(void)
+{
+	t_pki k;
+	t_pki_init(&k);
+	GError *err = NULL;
+	char *tls = g_strdup_printf("<tls certificate=\"%s\" key=\"%s\" chain=\"%s\" min-version=\"1.2\"/>",
+				    k.leaf_pem, k.key_pem, k.inter_pem);
+	bw_config *cfg = t_load_config(k.dir, tls, &err);
+	g_free(tls);
+	g_assert_no_error(err);
+	g_assert_nonnull(cfg);
+	g_assert_true(bw_tls_check_files(bw_conf_child(bw_config_root(cfg), "tls"), &err));
+	g_assert_no_error(err);
+	g_assert_true(bw_tls_configure(cfg, &err));
+	g_assert_no_error(err);
+	t_assert_serves_leaf(&k, TRUE);
+	SSL_CTX *s = t_server();
+	g_assert_cmpint(SSL_CTX_get_min_proto_version(s), ==, TLS1_2_VERSION);
+	SSL_CTX_free(s);
+	bw_config_unref(cfg);
+
+	tls = g_strdup_printf("<tls certificate=\"%s\" key=\"%s\"/>", k.leaf_pem, k.other_pem);
+	cfg = t_load_config(k.dir, tls, &err);
+	g_free(tls);
+	g_assert_null(cfg);
+	g_assert_nonnull(err);
+	g_test_message("config error: %s", err->message);
+	g_assert_nonnull(strstr(err->message, "bulwark.xml:3"));
+	g_assert_nonnull(strstr(err->message, "does not match"));
+	g_assert_nonnull(strstr(err->message, k.other_pem));
+	g_clear_error(&err);
+
+	/* no <tls>: generated in data-dir, named after the system */
+	cfg = t_load_config(k.dir, "", &err);
+	g_assert_no_error(err);
+	g_assert_true(bw_tls_configure(cfg, &err));
+	g_assert_no_error(err);
+	char *crt = g_build_filename(k.dir, "data", "tls", "server.crt", NULL);
+	X509 *x = t_read_cert(crt);
+	char org[128];
+	g_assert_cmpint(X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_organizationName,
+						  org, sizeof org), >, 0);
+	g_assert_cmpstr(org, ==, "office");
+	s = t_server();
+	g_assert_cmpint(X509_cmp(SSL_CTX_get0_certificate(s), x), ==, 0);
+	g_assert_cmpint(SSL_CTX_get_min_proto_version(s), ==, TLS1_3_VERSION);
+	SSL_CTX_free(s);
+	X509_free(x);
+	g_free(crt);
+	bw_config_unref(cfg);
+	t_pki_clear(&k);
+}
+
 static void t_assert_unreadable(const char *key)
 {
 	char *dir = g_path_get_dirname(key);
@@ -772,6 +839,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/tls/customer/pem", test_customer_pem);
 	g_test_add_func("/tls/customer/pkcs12", test_customer_pkcs12);
 	g_test_add_func("/tls/errors/files", test_errors);
+	g_test_add_func("/tls/config", test_config);
 	g_test_add_func("/tls/errors/unreadable", test_unreadable);
 	int rc = g_test_run();
 	bw_tls_shutdown();
