@@ -13,6 +13,7 @@
 
 #define RNG_NS "http://relaxng.org/ns/structure/1.0"
 #define RNG_REF_DEPTH 16
+#define RNG_HINT_NS "urn:bulwark:schema-hint"
 
 typedef struct bw_rng {
 	xmlRelaxNG *schema;
@@ -93,9 +94,21 @@ static char *bw_rng_describe_children(xmlDoc *doc, xmlNode *parent, int depth,
 	return g_string_free(s, FALSE);
 }
 
+/* A schema author's description of a pattern (bw:hint="..."), if any. */
+static char *bw_rng_hint(xmlNode *p)
+{
+	xmlChar *h = xmlGetNsProp(p, (const xmlChar *)"hint", (const xmlChar *)RNG_HINT_NS);
+	char *r = h ? g_strdup((const char *)h) : NULL;
+	xmlFree(h);
+	return r;
+}
+
 /* A short, human description of what a value pattern accepts. */
 static char *bw_rng_describe(xmlDoc *doc, xmlNode *p, int depth)
 {
+	char *hint = bw_rng_hint(p);
+	if (hint)
+		return hint;
 	if (depth > RNG_REF_DEPTH)
 		return g_strdup("a valid value");
 	if (bw_rng_is(p, "value")) {
@@ -127,6 +140,9 @@ static char *bw_rng_describe(xmlDoc *doc, xmlNode *p, int depth)
 		char *name = bw_rng_prop(p, "name");
 		xmlNode *def = name ? bw_rng_define(doc, name) : NULL;
 		g_free(name);
+		char *dh = def ? bw_rng_hint(def) : NULL;
+		if (dh)
+			return dh;
 		return def ? bw_rng_describe_children(doc, def, depth + 1, " ")
 			   : g_strdup("a valid value");
 	}
@@ -149,7 +165,9 @@ static void bw_rng_scan_attrs(xmlDoc *doc, xmlNode *n, const char *elname,
 				bw_rng_attr *a = g_new0(bw_rng_attr, 1);
 				a->element = g_strdup(elname);
 				a->name = an;
-				a->want = bw_rng_describe_children(doc, c, 0, " ");
+				a->want = bw_rng_hint(c);
+				if (!a->want)
+					a->want = bw_rng_describe_children(doc, c, 0, " ");
 				if (!*a->want) {
 					g_free(a->want);
 					a->want = g_strdup("text");
@@ -194,6 +212,27 @@ typedef enum { BW_V_BAD, BW_V_OK, BW_V_UNSURE } bw_vres;
 
 static bw_vres bw_rng_check_pattern(xmlDoc *doc, xmlNode *p, const char *v, int depth);
 
+/* The facets the schemas use: numeric bounds and lengths. */
+static bw_vres bw_rng_check_facet(const char *facet, const char *lim, const char *v)
+{
+	gint64 l, x;
+	if (!lim || !g_ascii_string_to_signed(lim, 10, G_MININT64, G_MAXINT64, &l, NULL))
+		return BW_V_UNSURE;
+	if (strcmp(facet, "minLength") == 0 || strcmp(facet, "maxLength") == 0) {
+		x = g_utf8_validate(v, -1, NULL) ? g_utf8_strlen(v, -1) : (gint64)strlen(v);
+		return (facet[1] == 'i' ? x >= l : x <= l) ? BW_V_OK : BW_V_BAD;
+	}
+	if (strcmp(facet, "minInclusive") == 0 || strcmp(facet, "maxInclusive") == 0) {
+		char *t = g_strstrip(g_strdup(v));
+		gboolean num = g_ascii_string_to_signed(t, 10, G_MININT64, G_MAXINT64, &x, NULL);
+		g_free(t);
+		if (!num)
+			return BW_V_UNSURE;
+		return (facet[1] == 'i' ? x >= l : x <= l) ? BW_V_OK : BW_V_BAD;
+	}
+	return BW_V_UNSURE;
+}
+
 static bw_vres bw_rng_check_data(xmlNode *p, const char *v)
 {
 	char *type = bw_rng_prop(p, "type");
@@ -206,7 +245,11 @@ static bw_vres bw_rng_check_data(xmlNode *p, const char *v)
 	g_free(type);
 	for (xmlNode *c = p->children; c && r == BW_V_OK; c = c->next) {
 		char *pn = bw_rng_is(c, "param") ? bw_rng_prop(c, "name") : NULL;
-		if (pn && strcmp(pn, "pattern") == 0) {
+		if (pn && strcmp(pn, "pattern") != 0) {
+			xmlChar *lim = xmlNodeGetContent(c);
+			r = bw_rng_check_facet(pn, (const char *)lim, v);
+			xmlFree(lim);
+		} else if (pn) {
 			xmlChar *re = xmlNodeGetContent(c);
 			xmlRegexp *rx = re ? xmlRegexpCompile(re) : NULL;
 			if (!rx)

@@ -158,10 +158,16 @@ static void test_bad_values(void)
 {
 	expect_error("<bulwark>\n<system name=\"t\" data-dir=\"/tmp\"\n backup-keep=\"abc\"/>\n"
 		     "<modules/></bulwark>", no_dirs, 2, "<system>",
-		     "invalid value \"abc\" for attribute backup-keep (expected positiveInteger");
+		     "invalid value \"abc\" for attribute backup-keep (expected a whole number from 1 to 100000)");
 	expect_error(HEAD "<modules>\n<module name=\"x\" enabled=\"maybe\"/>\n</modules></bulwark>",
 		     no_dirs, 4, "<module name=\"x\">",
 		     "invalid value \"maybe\" for attribute enabled (expected true | false)");
+	expect_error("<bulwark>\n<system name=\"t\" data-dir=\"/tmp\" backup-keep=\"100001\"\n"
+		     " store-max-value=\"0\"/>\n<modules/></bulwark>", no_dirs, 2, "<system>",
+		     "invalid value \"100001\" for attribute backup-keep");
+	expect_error("<bulwark>\n<system name=\"t\" data-dir=\"/tmp\" store-max-value=\"0\"/>\n"
+		     "<modules/></bulwark>", no_dirs, 2, "<system>",
+		     "invalid value \"0\" for attribute store-max-value (expected a number of bytes");
 	expect_error("<bulwark>\n<system name=\"t\" data-dir=\"relative/dir\"/>\n<modules/></bulwark>",
 		     no_dirs, 2, "<system>", "attribute data-dir");
 	expect_error("<bulwark>\n<system name=\"t\" data-dir=\"/tmp\" backup-interval=\"1w\"/>\n"
