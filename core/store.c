@@ -71,14 +71,31 @@ gboolean bw_store_exec(sqlite3 *db, const char *sql, const char *what, GError **
 	return FALSE;
 }
 
+/* Statements are prepared once per connection and reset after use;
+ * sql must be a string literal (it is the cache key, not copied). */
 static sqlite3_stmt *prepare(bw_store *s, const char *sql, GError **err)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	sqlite3_stmt *st = g_hash_table_lookup(s->stmts, sql);
+	if (st)
+		return st;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		bw_store_set_io_error(err, s->db, "preparing a statement");
+		sqlite3_finalize(st);
 		return NULL;
 	}
+	g_hash_table_insert(s->stmts, (gpointer)sql, st);
 	return st;
+}
+
+static void stmt_free(gpointer st)
+{
+	sqlite3_finalize(st);
+}
+
+static void release(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 static void change_free(gpointer p)
@@ -261,7 +278,7 @@ gboolean bw_store_reload_locked(bw_store *s, GError **err)
 		s->revision = sqlite3_column_int64(st, 0);
 	else
 		bw_store_set_io_error(err, s->db, "reading the store revision");
-	sqlite3_finalize(st);
+	release(st);
 	return ok;
 }
 
@@ -291,6 +308,8 @@ bw_store *bw_store_open(const char *path, gsize max_value, GError **err)
 	s->max_value = max_value ? max_value : BW_STORE_DEFAULT_VALUE;
 	s->pending = g_ptr_array_new_with_free_func(change_free);
 	s->watches = g_ptr_array_new();
+	s->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					 stmt_free);
 	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				 SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -317,6 +336,7 @@ void bw_store_close(bw_store *s)
 	g_ptr_array_free(s->watches, TRUE);
 	g_mutex_unlock(&watch_lock);
 	g_atomic_pointer_compare_and_exchange(&system_store, s, NULL);
+	g_hash_table_destroy(s->stmts);
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	g_ptr_array_free(s->pending, TRUE);
@@ -401,7 +421,7 @@ gboolean bw_store_get(bw_store *s, const char *key, GBytes **value,
 		} else {
 			bw_store_set_io_error(err, s->db, key);
 		}
-		sqlite3_finalize(st);
+		release(st);
 	}
 	g_mutex_unlock(&s->lock);
 	return found;
@@ -443,7 +463,7 @@ static GPtrArray *list_locked(bw_store *s, const char *prefix, GError **err)
 		g_ptr_array_free(out, TRUE);
 		out = NULL;
 	}
-	sqlite3_finalize(st);
+	release(st);
 	g_free(succ);
 	return out;
 }
@@ -484,7 +504,7 @@ static gboolean read_current(bw_store *s, const char *key, current *cur, GError 
 	} else if (rc != SQLITE_DONE) {
 		bw_store_set_io_error(err, s->db, key);
 	}
-	sqlite3_finalize(st);
+	release(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
@@ -525,7 +545,7 @@ static gboolean write_row(bw_store *s, const char *key, const void *data, gsize 
 		sqlite3_bind_int64(st, 4, create_rev);
 	}
 	gboolean ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	release(st);
 	if (!ok)
 		bw_store_set_io_error(err, s->db, key);
 	return ok;
@@ -538,7 +558,7 @@ static gboolean write_revision(bw_store *s, gint64 rev, GError **err)
 		return FALSE;
 	sqlite3_bind_int64(st, 1, rev);
 	gboolean ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	release(st);
 	if (!ok)
 		bw_store_set_io_error(err, s->db, "updating the store revision");
 	return ok;

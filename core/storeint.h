@@ -39,6 +39,7 @@ struct bw_store {
 	bw_audit_anchor tx_anchor;           /* anchor when the tx began */
 	GPtrArray *pending;                  /* bw_store_change*, this tx */
 	GPtrArray *watches;                  /* bw_watch*, under watch_lock */
+	GHashTable *stmts;                   /* SQL literal -> prepared statement */
 	GSource   *backup_timer;             /* bw_backup_schedule, or NULL */
 	char      *backup_dir;
 	guint      backup_keep;
