@@ -154,17 +154,44 @@ static void conn_flush(ctl_conn *c)
 		conn_close(c);
 }
 
+static gboolean on_timeout(gpointer data);
+
+/* (Re)starts the 30 s deadline: for the request, then for a reply the
+ * client does not read. */
+static void conn_arm_timer(ctl_conn *c)
+{
+	source_clear(&c->timer);
+	c->timer = g_timeout_source_new_seconds(BW_CTL_REQUEST_TIMEOUT);
+	g_source_set_callback(c->timer, on_timeout, c, NULL);
+	g_source_attach(c->timer, bw_mgmt_context());
+}
+
 static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 {
-	conn_flush(data);
+	ctl_conn *c = data;
+	gsize before = c->out_off;
+
+	conn_flush(c);
+	/* a command's reply must keep moving; an events stream may idle */
+	if (!c->dead && c->out_src && !c->sub && c->out_off != before)
+		conn_arm_timer(c);
 	return G_SOURCE_CONTINUE;
+}
+
+/* The final line is queued: send it, close after; a client that does not
+ * read it gets the deadline. */
+static void conn_finish(ctl_conn *c)
+{
+	c->close_after_flush = TRUE;
+	conn_flush(c);
+	if (!c->dead && c->out_src)
+		conn_arm_timer(c);
 }
 
 static void conn_finish_err(ctl_conn *c, const char *message)
 {
 	bw_ctlproto_append_err(c->out, message);
-	c->close_after_flush = TRUE;
-	conn_flush(c);
+	conn_finish(c);
 }
 
 /* ---- events ---- */
@@ -240,8 +267,7 @@ static void conn_run_request(ctl_conn *c)
 			       "(audit list N, store list PREFIX, store export PREFIX)");
 	} else if (ok) {
 		bw_ctlproto_append_ok(c->out);
-		c->close_after_flush = TRUE;
-		conn_flush(c);
+		conn_finish(c);
 	} else {
 		conn_finish_err(c, err->message);
 	}
@@ -293,6 +319,12 @@ static gboolean on_timeout(gpointer data)
 	ctl_conn *c = data;
 
 	source_clear(&c->timer);
+	if (c->request_done) {
+		g_message("control: %s did not read its reply within %d s; closing", c->actor,
+			  BW_CTL_REQUEST_TIMEOUT);
+		conn_close(c);
+		return G_SOURCE_REMOVE;
+	}
 	c->request_done = TRUE;
 	g_message("control: %s sent no complete request within %d s", c->actor,
 		  BW_CTL_REQUEST_TIMEOUT);
@@ -374,9 +406,7 @@ static void accept_one(int fd)
 	c->parser = bw_ctlproto_parser_new();
 	c->out = g_string_new(NULL);
 	c->in_src = fd_source(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_readable, c);
-	c->timer = g_timeout_source_new_seconds(BW_CTL_REQUEST_TIMEOUT);
-	g_source_set_callback(c->timer, on_timeout, c, NULL);
-	g_source_attach(c->timer, bw_mgmt_context());
+	conn_arm_timer(c);
 	ctl.conns = g_list_prepend(ctl.conns, c);
 }
 
