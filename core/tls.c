@@ -313,7 +313,9 @@ static gboolean bw_tls_load_p12(const char *path, const char *pwfile, const char
 			g_set_error(err, BW_TLS_ERROR, BW_TLS_ERROR_CRYPTO,
 				    "<tls> pkcs12=\"%s\": holds no %s", path, m->key ? "certificate" : "private key");
 		} else if (!ok)
-			bw_tls_crypto_error(err, "<tls> pkcs12=\"%s\": cannot decode", path);
+			bw_tls_crypto_error(err, "<tls> pkcs12=\"%s\": cannot decode (a file exported with "
+					    "legacy RC2 encryption must be converted: 'openssl pkcs12 -legacy -in "
+					    "OLD.p12 -nodes | openssl pkcs12 -export -out NEW.p12')", path);
 	}
 	PKCS12_free(p12);
 	BIO_free(bio);
