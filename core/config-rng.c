@@ -393,6 +393,19 @@ char *bw_config_xml_label(xmlNode *n)
 	return r;
 }
 
+/* Values of attributes that may hold a secret never go into a message. */
+static gboolean bw_rng_secret(const char *attr)
+{
+	static const char *const words[] = { "password", "secret", "passphrase", "token",
+					     "psk", "ha1", "credential", NULL };
+	char *low = g_ascii_strdown(attr, -1);
+	gboolean hit = FALSE;
+	for (const char *const *w = words; *w && !hit; w++)
+		hit = strstr(low, *w) != NULL;
+	g_free(low);
+	return hit;
+}
+
 static char *bw_rng_attr_problem(bw_rng *rng, xmlNode *node, const char *en, const char *an)
 {
 	char *key = g_strdup_printf("%s\n%s", en, an);
@@ -403,8 +416,10 @@ static char *bw_rng_attr_problem(bw_rng *rng, xmlNode *node, const char *en, con
 	xmlChar *v = node ? xmlGetProp(node, (const xmlChar *)an) : NULL;
 	char *r = NULL;
 	if (bw_rng_check_children(rng->doc, a->pattern, v ? (const char *)v : "", 0) != BW_V_OK)
-		r = g_strdup_printf("invalid value \"%s\" for attribute %s (expected %s)",
-				    v ? (const char *)v : "", an, a->want);
+		r = g_strdup_printf("invalid value %s%s%s for attribute %s (expected %s)",
+				    bw_rng_secret(an) ? "" : "\"",
+				    bw_rng_secret(an) ? "(not shown)" : v ? (const char *)v : "",
+				    bw_rng_secret(an) ? "" : "\"", an, a->want);
 	xmlFree(v);
 	return r;
 }
@@ -465,7 +480,7 @@ static void bw_rng_on_error(void *data, const xmlError *err)
 	int line = node ? (int)xmlGetLineNo(node) : err->line;
 	char *msg = g_strchomp(g_strdup(err->message ? err->message : "invalid"));
 	char *text = bw_rng_rewrite(run->rng, node, msg);
-	char *label = run->root_label && node && !node->parent->parent
+	char *label = run->root_label && node && node->parent && !node->parent->parent
 		? g_strdup(run->root_label) : bw_config_xml_label(node);
 	bw_errs_add(run->errs, run->file, line, label, "%s", text);
 	g_free(label);

@@ -392,6 +392,17 @@ static void test_fragment(Fixture *f, gconstpointer d)
 		     f->mp, 5, "<x>", "module t_fail_init takes no settings");
 	expect_error(HEAD "<modules>\n<module name=\"t_fail_init\" depth=\"2\"/>\n</modules></bulwark>",
 		     f->mp, 4, "<module name=\"t_fail_init\">", "unknown attribute depth");
+	/* a value that may be a secret is not repeated in the message */
+	write_file(f->dir, "mod_t_alpha.rng",
+		   "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\"><start><element name=\"module\">"
+		   "<attribute name=\"sip-password\"><value>x</value></attribute></element></start></grammar>");
+	GError *err = NULL;
+	g_assert_null(parse(HEAD "<modules>\n<module name=\"t_alpha\" sip-password=\"Hunter2!\"/>\n"
+			    "</modules></bulwark>", f->mp, &err));
+	g_assert_nonnull(strstr(err->message, "test.xml:4: <module name=\"t_alpha\">: invalid value "
+				"(not shown) for attribute sip-password"));
+	g_assert_null(strstr(err->message, "Hunter2"));
+	g_clear_error(&err);
 	/* a broken fragment is reported, not trusted */
 	write_file(f->dir, "mod_t_alpha.rng", "<grammar");
 	expect_error(HEAD "<modules>\n<module name=\"t_alpha\"/>\n</modules></bulwark>",
