@@ -33,14 +33,17 @@ static int cmp_uint(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static gboolean build_dfa(cor_dfa **out, const cor_pattern *const *pats,
-			  guint n, const char *what, GError **err)
+static gboolean build_dfa(cor_ruleset *rs, cor_dfa **out,
+			  const cor_pattern *const *pats, guint n, const char *what,
+			  GError **err)
 {
 	GError *e = NULL;
 
-	*out = cor_dfa_build(pats, n, &e);
-	if (*out)
+	*out = cor_dfa_build(pats, n, rs->state_budget, &e);
+	if (*out) {
+		rs->state_budget -= (*out)->n_states;
 		return TRUE;
+	}
 	g_set_error(err, COR_ERROR, e->code, "%s: %s", what, e->message);
 	g_error_free(e);
 	return FALSE;
@@ -65,7 +68,7 @@ static gboolean compile_group(cor_ruleset *rs, rs_group *g, const cor_group *src
 		pats[i] = &r->pat;
 	}
 	char *what = g_strdup_printf("CoR group %u", src->id);
-	gboolean ok = build_dfa(&g->dfa, pats, n, what, err);
+	gboolean ok = build_dfa(rs, &g->dfa, pats, n, what, err);
 	g_free(what);
 	g_free(pats);
 	return ok;
@@ -115,7 +118,7 @@ static gboolean compile_groups(cor_ruleset *rs, const cor_model *m, GError **err
 		static const cor_pattern *none[1];
 		rs->barred = (rs_group) { G_MAXUINT, "(undefined: barred)",
 					  COR_ACTION_DENY, COR_ON_DENY_REJECT, NULL, 0, NULL, NULL };
-		ok = build_dfa(&rs->barred.dfa, none, 0, "barred group", err);
+		ok = build_dfa(rs, &rs->barred.dfa, none, 0, "barred group", err);
 	}
 	return ok;
 }
@@ -182,7 +185,7 @@ static gboolean compile_plan(cor_ruleset *rs, rs_plan *p, const cor_plan *src,
 		pats[i] = &r->pat;
 	}
 	char *what = g_strdup_printf("ARS plan %s", src->name);
-	gboolean ok = build_dfa(&p->dfa, pats, n, what, err);
+	gboolean ok = build_dfa(rs, &p->dfa, pats, n, what, err);
 	g_free(what);
 	g_free(pats);
 	return ok;
@@ -301,6 +304,7 @@ cor_ruleset *cor_compile(const cor_model *m, GError **err)
 	cor_ruleset *rs = g_new0(cor_ruleset, 1);
 
 	rs->ref = 1;
+	rs->state_budget = COR_MAX_TOTAL_STATES;
 	rs->strings = g_string_chunk_new(4096);
 	rs->allocs = g_ptr_array_new_with_free_func(g_free);
 	for (int k = 0; k < 2; k++)

@@ -58,6 +58,8 @@ typedef struct builder {
 	guint32    *scratch;  /* one successor set being built */
 	guint8     *seen;     /* dedup marks over NFA states */
 	guint32     n_nfa;
+	guint32     max_states;
+	guint64     entries;   /* sum of interned set sizes */
 } builder;
 
 static int cmp_u32(const void *a, const void *b)
@@ -76,8 +78,9 @@ static guint32 intern(builder *b, const guint32 *v, guint32 n)
 		return 0;
 	if (g_hash_table_lookup_extended(b->ids, &probe, NULL, &id))
 		return GPOINTER_TO_UINT(id);
-	if (b->sets->len >= COR_DFA_MAX_STATES)
+	if (b->sets->len >= b->max_states || b->entries + n > COR_DFA_MAX_ENTRIES)
 		return 0;
+	b->entries += n;
 	set_key *k = g_new(set_key, 1);
 	k->n = n;
 	k->v = g_memdup2(v, n * sizeof *v);
@@ -167,8 +170,9 @@ static gboolean expand(builder *b, guint32 sid, GError **err)
 		guint32 to = intern(b, b->scratch, n);
 		if (n && !to) {
 			g_set_error(err, COR_ERROR, COR_ERROR_LIMIT,
-				    "rule patterns need more than %u automaton states; "
-				    "use fewer leading wildcards", COR_DFA_MAX_STATES);
+				    "patterns need more than %u automaton states or %u "
+				    "construction entries; use fewer leading wildcards",
+				    b->max_states, COR_DFA_MAX_ENTRIES);
 			return FALSE;
 		}
 		g_array_append_val(b->next, to);
@@ -192,9 +196,11 @@ static cor_dfa *finish(builder *b)
 
 static GMutex build_lock;
 
-cor_dfa *cor_dfa_build(const cor_pattern *const *patterns, guint n, GError **err)
+cor_dfa *cor_dfa_build(const cor_pattern *const *patterns, guint n,
+		       guint32 max_states, GError **err)
 {
-	builder b = { .pat = patterns, .n_pat = n };
+	builder b = { .pat = patterns, .n_pat = n,
+		      .max_states = MIN(max_states, COR_DFA_MAX_STATES) };
 	cor_dfa *d = NULL;
 	guint32 dead = 0, *start = g_new(guint32, n + 1);
 	set_key empty = { 0, &dead };
@@ -212,13 +218,16 @@ cor_dfa *cor_dfa_build(const cor_pattern *const *patterns, guint n, GError **err
 	g_ptr_array_add(b.sets, &empty);
 	for (guint i = 0; i < n; i++)
 		start[i] = NFA(i, 0);
-	if (n)
-		intern(&b, start, n);
-	else
+	gboolean ok = TRUE;
+	if (!n)
 		g_ptr_array_add(b.sets, &empty);
+	else if (!intern(&b, start, n))
+		ok = FALSE;
+	if (!ok)
+		g_set_error(err, COR_ERROR, COR_ERROR_LIMIT,
+			    "patterns need more than %u automaton states", b.max_states);
 
 	g_mutex_lock(&build_lock);
-	gboolean ok = TRUE;
 	for (guint32 sid = 0; ok && sid < b.sets->len; sid++)
 		ok = expand(&b, sid, err);
 	g_mutex_unlock(&build_lock);

@@ -11,9 +11,11 @@
 
 G_BEGIN_DECLS
 
-/* Bound on states of one automaton: pathological wildcard mixes fail to
- * compile with an error instead of eating memory. */
-#define COR_DFA_MAX_STATES (1u << 18)
+/* Bounds on one automaton: pathological wildcard mixes fail to compile
+ * with an error instead of eating memory. States cost 13 transitions of 4
+ * bytes; set entries are the construction's transient memory (4 bytes). */
+#define COR_DFA_MAX_STATES  (1u << 18)
+#define COR_DFA_MAX_ENTRIES (1u << 24)
 
 typedef struct cor_dfa {
 	guint32  n_states;    /* state 0 is dead, state 1 is the start */
@@ -24,9 +26,11 @@ typedef struct cor_dfa {
 	guint32  acc_total;
 } cor_dfa;
 
-/* Builds the automaton of n patterns; NULL with COR_ERROR_LIMIT if it
- * would exceed COR_DFA_MAX_STATES. n may be 0 (matches nothing). */
-cor_dfa *cor_dfa_build(const cor_pattern *const *patterns, guint n, GError **err);
+/* Builds the automaton of n patterns with at most max_states states (and
+ * never more than COR_DFA_MAX_STATES); NULL with COR_ERROR_LIMIT beyond.
+ * n may be 0 (matches nothing). */
+cor_dfa *cor_dfa_build(const cor_pattern *const *patterns, guint n,
+		       guint32 max_states, GError **err);
 void     cor_dfa_free(cor_dfa *d);
 /* The best-first list of patterns matching number (*len 0 if none); the
  * number must be valid (cor_number_valid). */

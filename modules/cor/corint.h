@@ -84,6 +84,7 @@ struct cor_ruleset {
 	const char   *trunk_prefix; /* NULL: none */
 	cor_sched    *sched;
 	GPtrArray    *allocs;       /* everything else to free */
+	guint32       state_budget; /* automaton states left while compiling */
 };
 
 const rs_group *cor_rs_group(const cor_ruleset *rs, guint id);

@@ -40,6 +40,7 @@ G_BEGIN_DECLS
 #define COR_MAX_CANDIDATES    8u       /* trunks per ARS route */
 #define COR_MAX_WINDOWS       8u       /* time windows per ARS route */
 #define COR_MAX_NAME          64u      /* names, ids, codes */
+#define COR_MAX_TOTAL_STATES  (1u << 22) /* automaton states, all groups */
 #define COR_KEEP              G_MAXUINT /* account code: keep the party's */
 
 typedef enum { COR_ACTION_DENY = 0, COR_ACTION_ALLOW = 1 } cor_action;

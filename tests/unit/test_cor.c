@@ -136,7 +136,7 @@ static void test_dfa_agrees(void)
 			pp[i] = &pats[i];
 			g_string_free(s, TRUE);
 		}
-		cor_dfa *d = cor_dfa_build(pp, n, NULL);
+		cor_dfa *d = cor_dfa_build(pp, n, COR_DFA_MAX_STATES, NULL);
 		g_assert_nonnull(d);
 		for (guint q = 0; q < 200; q++) {
 			char num[10];
@@ -160,6 +160,11 @@ static void test_dfa_agrees(void)
 				g_assert_cmpint((gint) m[0], ==, best);
 		}
 		cor_dfa_free(d);
+		/* the state bound holds: an error, not a partial automaton */
+		GError *e = NULL;
+		g_assert_null(cor_dfa_build(pp, n, round % 2 ? 1 : 2, &e));
+		g_assert_error(e, COR_ERROR, COR_ERROR_LIMIT);
+		g_error_free(e);
 		g_free(pats);
 		g_free(pp);
 	}
