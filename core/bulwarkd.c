@@ -53,7 +53,7 @@ static void schedule_backups(const bw_config *cfg)
 			   (guint)bw_conf_int(sys, "backup-keep", 24));
 }
 
-gboolean bw_daemon_reload(const char *actor, GError **err)
+static gboolean daemon_reload(const char *actor, GError **err)
 {
 	bw_config *cfg = bw_config_load(d.config_path, bw_loader_path(), err);
 	if (!cfg) {
@@ -79,7 +79,7 @@ gboolean bw_daemon_reload(const char *actor, GError **err)
 	return ok;
 }
 
-void bw_daemon_status(GString *out)
+static void daemon_status(GString *out)
 {
 	bw_config *cfg = bw_config_current();
 	gint64 up = (g_get_monotonic_time() - d.started) / G_USEC_PER_SEC;
@@ -116,7 +116,7 @@ static gboolean on_quit_signal(gpointer unused)
 static gboolean on_hup(gpointer unused)
 {
 	GError *err = NULL;
-	if (!bw_daemon_reload("signal:SIGHUP", &err)) {
+	if (!daemon_reload("signal:SIGHUP", &err)) {
 		g_warning("SIGHUP: %s", err->message);
 		g_error_free(err);
 	}
@@ -158,7 +158,8 @@ static gboolean open_store(const bw_config *cfg, GError **err)
 static gboolean start_control(const bw_config *cfg, GError **err)
 {
 	char *sock = g_build_filename(bw_config_data_dir(cfg), "bulwarkd.sock", NULL);
-	gboolean ok = bw_ctl_start(sock, err);
+	static const bw_daemon_ops ops = { daemon_reload, daemon_status };
+	gboolean ok = bw_ctl_start(sock, &ops, err);
 	if (ok) {
 		char *where = g_strconcat("unix:", sock, NULL);
 		bw_listener_announce("control", where);
@@ -252,7 +253,7 @@ int main(int argc, char **argv)
 		printf("bulwarkd %s (SDK ABI %d.%d)\n", BW_VERSION, BW_ABI_MAJOR, BW_ABI_MINOR);
 		return 0;
 	}
-	umask(027);
+	bw_harden_process_defaults();
 	bw_log_setup(level ? level : "info");
 	char **mp = split_path(module_path);
 	if (mp)

@@ -541,7 +541,11 @@ static gboolean bind_listen(const struct sockaddr_un *sa, const char *path, GErr
 	return TRUE;
 }
 
-gboolean bw_ctl_start(const char *path, GError **err)
+static const bw_daemon_ops *daemon_ops;
+
+const bw_daemon_ops *bw_ctl_daemon(void) { return daemon_ops; }
+
+gboolean bw_ctl_start(const char *path, const bw_daemon_ops *ops, GError **err)
 {
 	struct sockaddr_un sa;
 
@@ -554,6 +558,7 @@ gboolean bw_ctl_start(const char *path, GError **err)
 	    !bind_listen(&sa, path, err))
 		return FALSE;
 	ctl.path = g_strdup(path);
+	daemon_ops = ops;
 	ctl.dir = g_path_get_dirname(path);
 	ctl.listen_src = fd_source(ctl.fd, G_IO_IN, on_accept, NULL);
 	g_message("control: listening on %s", path);

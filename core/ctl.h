@@ -10,8 +10,10 @@
 #define BW_CTL_H
 
 #include <glib.h>
+#include "daemon.h"
 
-gboolean bw_ctl_start(const char *path, GError **err);
+/* ops may be NULL (tests): status and reload then say they are unavailable. */
+gboolean bw_ctl_start(const char *path, const bw_daemon_ops *ops, GError **err);
 void     bw_ctl_stop(void);
 /* Tests only: treat every peer as having this uid (-1: use SO_PEERCRED),
  * so the permission check can be exercised without a second user. */

@@ -16,11 +16,6 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-/* The daemon's main (core/bulwarkd.c) provides these; the library must
- * still link into test programs that have no daemon, hence weak. */
-#pragma weak bw_daemon_reload
-#pragma weak bw_daemon_status
-
 #define BACKUP_KEEP_DEFAULT 24
 #define AUDIT_LIST_DEFAULT  100
 #define AUDIT_LIST_MAX      1000000
@@ -118,8 +113,9 @@ static gboolean cmd_status(bw_ctl_req *r, GError **err)
 {
 	GString *s = g_string_new(NULL);
 
-	if (bw_daemon_status)
-		bw_daemon_status(s);
+	const bw_daemon_ops *ops = bw_ctl_daemon();
+	if (ops && ops->status)
+		ops->status(s);
 	else
 		g_string_append(s, "bulwarkd status is not available in this process\n");
 	g_string_append_printf(s, "control clients %u of %d\n", bw_ctl_clients(), BW_CTL_MAX_CLIENTS);
@@ -130,13 +126,14 @@ static gboolean cmd_status(bw_ctl_req *r, GError **err)
 
 static gboolean cmd_reload(bw_ctl_req *r, GError **err)
 {
-	if (!bw_daemon_reload) {
+	const bw_daemon_ops *ops = bw_ctl_daemon();
+	if (!ops || !ops->reload) {
 		g_set_error_literal(err, BW_CTLPROTO_ERROR, BW_CTLPROTO_ERROR_LIMIT,
 				    "reload is not available in this process");
 		return FALSE;
 	}
-	/* bw_daemon_reload writes config.reload(.failed) with our actor */
-	if (!bw_daemon_reload(r->actor, err))
+	/* the daemon writes config.reload(.failed) with our actor */
+	if (!ops->reload(r->actor, err))
 		return FALSE;
 	bw_ctl_out(r, "configuration reloaded", strlen("configuration reloaded"));
 	return TRUE;

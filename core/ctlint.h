@@ -4,6 +4,7 @@
 #define BW_CTLINT_H
 
 #include <glib.h>
+#include "daemon.h"
 
 #define BW_CTL_MAX_CLIENTS      16
 #define BW_CTL_REQUEST_TIMEOUT  30                   /* seconds */
@@ -27,6 +28,8 @@ gboolean bw_ctl_cmd_run(bw_ctl_req *r, GError **err);
 /* Output for the reply, split into lines and escaped, bounded. */
 void     bw_ctl_out(bw_ctl_req *r, const void *text, gsize len);
 void     bw_ctl_outf(bw_ctl_req *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* What the daemon offers (NULL in tests). */
+const bw_daemon_ops *bw_ctl_daemon(void);
 /* Connected clients right now (for status). */
 guint    bw_ctl_clients(void);
 

@@ -4,12 +4,16 @@
 
 #include <glib.h>
 
-/* Re-read the configuration file, validate it and apply it; on failure the
- * running configuration stays and err says why. actor goes to the audit. */
-gboolean bw_daemon_reload(const char *actor, GError **err);
-/* Human-readable status: version, uptime, config file, data dir, listeners,
- * modules, bus and store counters. */
-void     bw_daemon_status(GString *out);
+/* Handed to the control socket by the daemon's main, so the library does
+ * not depend on the executable. */
+typedef struct bw_daemon_ops {
+	/* Re-read the configuration file, validate it and apply it; on failure
+	 * the running configuration stays and err says why. actor: audit. */
+	gboolean (*reload)(const char *actor, GError **err);
+	/* Human-readable status: version, uptime, config file, data dir,
+	 * listeners, modules, bus and store counters. */
+	void     (*status)(GString *out);
+} bw_daemon_ops;
 void     bw_daemon_quit(void);
 
 /* Threads (core/thread.c): start the signalling thread (libre) and stop

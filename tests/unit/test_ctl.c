@@ -153,7 +153,7 @@ static void setup(void)
 	g_assert_no_error(err);
 	bw_store_set_system(fx.store);
 	g_free(db);
-	g_assert_true(bw_ctl_start(fx.sock, &err));
+	g_assert_true(bw_ctl_start(fx.sock, NULL, &err));
 	g_assert_no_error(err);
 }
 
@@ -181,7 +181,7 @@ static void test_socket_mode(void)
 	g_assert_true(S_ISSOCK(st.st_mode));
 	g_assert_cmpint(st.st_mode & 07777, ==, 0600);
 	/* a live socket is never taken over */
-	g_assert_false(bw_ctl_start(fx.sock, &err));
+	g_assert_false(bw_ctl_start(fx.sock, NULL, &err));
 	g_assert_nonnull(err);
 	g_clear_error(&err);
 	teardown();
@@ -199,7 +199,7 @@ static void test_stale_socket(void)
 	g_strlcpy(sa.sun_path, path, sizeof sa.sun_path);
 	g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
 	close(fd);
-	g_assert_true(bw_ctl_start(path, &err));
+	g_assert_true(bw_ctl_start(path, NULL, &err));
 	g_assert_no_error(err);
 	bw_ctl_stop();
 
@@ -207,7 +207,7 @@ static void test_stale_socket(void)
 	live = socket(AF_UNIX, SOCK_STREAM, 0);
 	g_assert_cmpint(bind(live, (struct sockaddr *)&sa, sizeof sa), ==, 0);
 	g_assert_cmpint(listen(live, 1), ==, 0);
-	g_assert_false(bw_ctl_start(path, &err));
+	g_assert_false(bw_ctl_start(path, NULL, &err));
 	g_assert_true(strstr(err->message, "answers") && strstr(err->message, path));
 	g_clear_error(&err);
 	close(live);
@@ -215,7 +215,7 @@ static void test_stale_socket(void)
 
 	/* not a socket: left alone */
 	g_assert_true(g_file_set_contents(path, "keep", -1, NULL));
-	g_assert_false(bw_ctl_start(path, &err));
+	g_assert_false(bw_ctl_start(path, NULL, &err));
 	g_assert_true(strstr(err->message, "not a socket") != NULL);
 	g_clear_error(&err);
 	g_assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
