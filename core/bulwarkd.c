@@ -253,8 +253,11 @@ int main(int argc, char **argv)
 		printf("bulwarkd %s (SDK ABI %d.%d)\n", BW_VERSION, BW_ABI_MAJOR, BW_ABI_MINOR);
 		return 0;
 	}
-	bw_harden_process_defaults();
 	bw_log_setup(level ? level : "info");
+	if (!bw_harden_process_defaults(&err)) {
+		fprintf(stderr, "bulwarkd: %s\n", err->message);
+		return EXIT_START;
+	}
 	char **mp = split_path(module_path);
 	if (mp)
 		bw_loader_set_path((const char *const *)mp);
