@@ -253,6 +253,10 @@ int main(int argc, char **argv)
 		printf("bulwarkd %s (SDK ABI %d.%d)\n", BW_VERSION, BW_ABI_MAJOR, BW_ABI_MINOR);
 		return 0;
 	}
+	if (level && !bw_log_level_valid(level)) {
+		fprintf(stderr, "bulwarkd: --log-level %s: use error, critical, warning, message, info or debug\n", level);
+		return EXIT_CONFIG;
+	}
 	bw_log_setup(level ? level : "info");
 	if (!bw_harden_process_defaults(&err)) {
 		fprintf(stderr, "bulwarkd: %s\n", err->message);
