@@ -25,12 +25,10 @@ struct cor_sched {
 	GArray    *holidays;  /* sched_holiday */
 };
 
+/* g_time_zone_new() silently maps an unknown name to UTC, which would put
+ * a whole site on the wrong schedule: new_identifier() says NULL instead. */
 static gboolean tz_known(const char *name)
 {
-	/* GLib maps unknown identifiers to UTC: accept a name only if it is
-	 * UTC itself or the zone it yields is not plain UTC by accident. */
-	if (g_ascii_strcasecmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0)
-		return TRUE;
 	GTimeZone *tz = g_time_zone_new_identifier(name);
 	if (!tz)
 		return FALSE;
@@ -38,19 +36,19 @@ static gboolean tz_known(const char *name)
 	return TRUE;
 }
 
-cor_sched *cor_sched_new(const char *tzname, GError **err)
+cor_sched *cor_sched_new(const char *zone, GError **err)
 {
-	gboolean local = !tzname || !*tzname;
+	gboolean local = !zone || !*zone;
 
-	if (!local && (strlen(tzname) > 64 || !tz_known(tzname))) {
+	if (!local && (strlen(zone) > 64 || !tz_known(zone))) {
 		g_set_error(err, COR_ERROR, COR_ERROR_TIMEZONE,
-			    "schedule: unknown time zone \"%.64s\"", tzname);
+			    "schedule: unknown time zone \"%.64s\"", zone);
 		return NULL;
 	}
 	cor_sched *s = g_new0(cor_sched, 1);
 	s->ref = 1;
-	s->tz = local ? g_time_zone_new_local() : g_time_zone_new_identifier(tzname);
-	s->tzname = g_strdup(local ? "local" : tzname);
+	s->tz = local ? g_time_zone_new_local() : g_time_zone_new_identifier(zone);
+	s->tzname = g_strdup(local ? "local" : zone);
 	s->outside = COR_PERIOD_DAY;
 	s->holiday = COR_PERIOD_DAY;
 	s->windows = g_array_new(FALSE, FALSE, sizeof(sched_window));

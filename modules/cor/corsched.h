@@ -27,9 +27,9 @@ typedef enum {
 
 typedef struct cor_sched cor_sched;
 
-/* tzname NULL or "" for the local zone; an unknown name is an error
+/* zone NULL or "" for the local zone; an unknown name is an error
  * (GLib would silently fall back to UTC). */
-cor_sched   *cor_sched_new(const char *tzname, GError **err);
+cor_sched   *cor_sched_new(const char *zone, GError **err);
 cor_sched   *cor_sched_ref(cor_sched *s);
 void         cor_sched_unref(cor_sched *s);
 gboolean     cor_sched_add_window(cor_sched *s, guint8 days, guint16 from,
