@@ -13,7 +13,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Debian packages: the build, the tests' real peers and the fuzzers.
 PKGS="build-essential autoconf automake libtool pkg-config
 libglib2.0-dev libjson-glib-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libre-dev
-openssl python3 clang libclang-rt-14-dev"
+openssl python3 clang libclang-rt-14-dev
+libsnmp-dev snmp snmpd snmptrapd smitools libcurl4-openssl-dev python3-aiosmtpd"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
 

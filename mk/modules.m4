@@ -3,3 +3,5 @@ dnl and the automake conditional MOD_NAME (dashes become underscores).
 dnl Sources go in mk/mod-NAME.am.
 BW_MODULE([hello])
 BW_MODULE([cdr-csv])
+BW_MODULE([snmp])
+BW_MODULE([smtp-alarm])

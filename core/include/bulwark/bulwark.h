@@ -12,4 +12,6 @@
 #include <bulwark/audit.h>
 #include <bulwark/thread.h>
 #include <bulwark/tls.h>
+#include <bulwark/metrics.h>
+#include <bulwark/alarm.h>
 #endif
