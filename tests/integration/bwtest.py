@@ -5,6 +5,10 @@
     with Daemon(t, modules='<module name="hello"/>') as d:
         rc, out, err = d.ctl("status")
         t.ok(rc == 0 and "running" in out, "status answers")
+        ev = d.events("hello.*")          # bulwarkctl events, in the background
+        d.ctl("emit", "hello.ping", "id=1")
+        t.ok(ev.wait_for(lambda l: "hello.pong" in l, 5), "pong seen")
+        ev.close()
     t.done()
 
 Daemon writes a configuration into a fresh private data directory
@@ -13,7 +17,7 @@ the build tree's modules on the module path, waits for the control socket,
 and stops it (SIGTERM, then SIGKILL after 10 s) on exit. Nothing listens on
 a fixed port: pick_port() asks the kernel for a free one.
 """
-import os, shutil, signal, socket, subprocess, sys, tempfile, time
+import os, queue, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 TOP_BUILDDIR = os.path.abspath(os.environ.get("top_builddir", "."))
 TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir", "."))
@@ -67,6 +71,42 @@ class Tap:
     def done(self):
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
+
+
+class Events:
+    """`bulwarkctl events GLOB` in the background, its lines on a queue."""
+
+    def __init__(self, d, glob):
+        self.proc = subprocess.Popen(
+            [build("bulwarkctl"), "-s", d.socket, "events", glob],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, pred, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = self.lines.get(timeout=max(0.01, end - time.time()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if pred(line):
+                return line
+        return None
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
 CONFIG = """<?xml version="1.0"?>
@@ -134,6 +174,10 @@ class Daemon:
         p = subprocess.run([build("bulwarkctl"), "-s", self.socket] + list(args),
                            input=stdin, capture_output=True, text=True, timeout=timeout)
         return p.returncode, p.stdout, p.stderr
+
+    def events(self, glob="*"):
+        """A live `bulwarkctl events GLOB`; close() it when done."""
+        return Events(self, glob)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc is None or self.proc.poll() is not None:

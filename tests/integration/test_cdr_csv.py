@@ -4,7 +4,7 @@ emit` become rows of DATA_DIR/cdr/cdr-YYYY-MM-DD.csv (TZ=UTC, dated by
 `end`): the header, RFC 4180 quoting of a field holding a comma, a quote
 and a newline, a neutralised formula, no row for other call.* events, modes
 0750/0640; and a write that fails publishes cdr.write.failed."""
-import csv, io, os, queue, stat, subprocess, threading, time
+import csv, io, os, stat, subprocess, time
 from bwtest import Tap, Daemon, build
 
 COLUMNS = ["call_id", "start", "answer", "end", "duration", "billsec", "caller",
@@ -37,42 +37,6 @@ def wait_rows(path, n, timeout=10):
 def emit_call(d, **fields):
     args = ["%s=%s" % kv for kv in fields.items()]
     return d.ctl("emit", "call.ended", *args)
-
-
-class Events:
-    """`bulwarkctl events GLOB` in the background, its lines on a queue."""
-
-    def __init__(self, d, glob):
-        self.proc = subprocess.Popen(
-            [build("bulwarkctl"), "-s", d.socket, "events", glob],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lines = queue.Queue()
-        self.seen = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = self.lines.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if pred(line):
-                return line
-        return None
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 t = Tap()
@@ -115,7 +79,7 @@ with Daemon(t, modules='<module name="cdr-csv" keep-days="30"/>', env={"TZ": "UT
 
     # A day file that cannot be written: a directory stands in its place.
     os.mkdir(os.path.join(cdr_dir, "cdr-2023-11-14.csv"))
-    ev = Events(d, "cdr.*")
+    ev = d.events("cdr.*")
     try:
         ok = False
         for i in range(50):   # until the stream is live and the failure seen

@@ -4,46 +4,10 @@ greeting="hi"; `bulwarkctl modules` shows it running with its version; a
 hello.ping emitted with `bulwarkctl emit` is answered by a hello.pong with
 the same id and the greeting, seen through `bulwarkctl events`; and the
 schema fragment installed beside the module rejects a bad greeting."""
-import os, queue, shutil, subprocess, tempfile, threading, time
+import os, shutil, subprocess, tempfile, time
 from bwtest import CONFIG, Tap, Daemon, build, module_path
 
 VERSION = "1.0.0"
-
-
-class Events:
-    """`bulwarkctl events GLOB` in the background, its lines on a queue."""
-
-    def __init__(self, d, glob):
-        self.proc = subprocess.Popen(
-            [build("bulwarkctl"), "-s", d.socket, "events", glob],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lines = queue.Queue()
-        self.seen = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = self.lines.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if pred(line):
-                return line
-        return None
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def tokens(line):
@@ -68,7 +32,7 @@ with Daemon(t, modules='<module name="hello" greeting="hi"/>') as d:
          "rc=%d\n%s%s" % (rc, out, err))
     t.ok("greeting: hi" in d.output(), "hello logs its greeting at start", d.output())
 
-    ev = Events(d, "hello.*")
+    ev = d.events("hello.*")
     try:
         t.ok(subscribed(d, ev, "hello.ping"), "events stream is live", "\n".join(ev.seen))
         rc, out, err = d.ctl("emit", "hello.ping", "id=7")
