@@ -4,8 +4,8 @@ emit` become rows of DATA_DIR/cdr/cdr-YYYY-MM-DD.csv (TZ=UTC, dated by
 `end`): the header, RFC 4180 quoting of a field holding a comma, a quote
 and a newline, a neutralised formula, no row for other call.* events, modes
 0750/0640; and a write that fails publishes cdr.write.failed."""
-import csv, io, os, stat, subprocess, time
-from bwtest import Tap, Daemon, build
+import csv, io, os, stat, time
+from bwtest import Tap, Daemon
 
 COLUMNS = ["call_id", "start", "answer", "end", "duration", "billsec", "caller",
            "caller_name", "callee", "dialed", "trunk", "disposition", "cause",

@@ -4,7 +4,7 @@ greeting="hi"; `bulwarkctl modules` shows it running with its version; a
 hello.ping emitted with `bulwarkctl emit` is answered by a hello.pong with
 the same id and the greeting, seen through `bulwarkctl events`; and the
 schema fragment installed beside the module rejects a bad greeting."""
-import os, shutil, subprocess, tempfile, time
+import os, shutil, subprocess, tempfile
 from bwtest import CONFIG, Tap, Daemon, build, module_path
 
 VERSION = "1.0.0"
