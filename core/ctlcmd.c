@@ -502,7 +502,16 @@ static gboolean cmd_help(bw_ctl_req *r, GError **err)
 		bw_ctl_outf(r, "%-16s %s", form, c->help);
 		g_free(form);
 	}
+	bw_ctl_ext_help(r);
 	return TRUE;
+}
+
+gboolean bw_ctl_cmd_builtin(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (g_str_equal(commands[i].name, name))
+			return TRUE;
+	return FALSE;
 }
 
 /* The usage line(s) for a command word, for "module frob" and the like. */
@@ -555,6 +564,9 @@ gboolean bw_ctl_cmd_run(bw_ctl_req *r, GError **err)
 
 	if (r->argc == 0)
 		return usage_error(err, "COMMAND [ARG ...]; 'help' lists the commands");
+	gboolean ok;
+	if (!bw_ctl_cmd_builtin(r->argv[0]) && bw_ctl_ext_run(r, &ok, err) == 0)
+		return ok;
 	c = find_command(r, err);
 	if (!c)
 		return FALSE;

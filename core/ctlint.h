@@ -28,6 +28,12 @@ gboolean bw_ctl_cmd_run(bw_ctl_req *r, GError **err);
 /* Output for the reply, split into lines and escaped, bounded. */
 void     bw_ctl_out(bw_ctl_req *r, const void *text, gsize len);
 void     bw_ctl_outf(bw_ctl_req *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Commands added by modules (core/ctlext.c): ENOENT when name is not one
+ * of them; otherwise 0 with *ok the command's result. */
+int      bw_ctl_ext_run(bw_ctl_req *r, gboolean *ok, GError **err);
+void     bw_ctl_ext_help(bw_ctl_req *r);
+/* Is name a built-in command word (core/ctlcmd.c)? */
+gboolean bw_ctl_cmd_builtin(const char *name);
 /* What the daemon offers (NULL in tests). */
 const bw_daemon_ops *bw_ctl_daemon(void);
 /* Connected clients right now (for status). */

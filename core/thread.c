@@ -92,6 +92,70 @@ int bw_sig_call(bw_call_fn fn, void *user_data)
 	return err;
 }
 
+typedef struct {
+	bw_call_fn fn;
+	void *user_data;
+	GMutex lock;
+	GCond cond;
+	gboolean done, abandoned;
+} sync_call;
+
+static void sync_call_free(sync_call *sc)
+{
+	g_mutex_clear(&sc->lock);
+	g_cond_clear(&sc->cond);
+	g_free(sc);
+}
+
+static void sync_run(void *data)
+{
+	sync_call *sc = data;
+	g_mutex_lock(&sc->lock);
+	gboolean abandoned = sc->abandoned;
+	g_mutex_unlock(&sc->lock);
+	if (!abandoned)
+		sc->fn(sc->user_data);
+	g_mutex_lock(&sc->lock);
+	sc->done = TRUE;
+	abandoned = sc->abandoned;
+	g_cond_signal(&sc->cond);
+	g_mutex_unlock(&sc->lock);
+	if (abandoned)
+		sync_call_free(sc);
+}
+
+int bw_sig_call_sync(bw_call_fn fn, void *user_data, guint timeout_ms)
+{
+	if (!fn)
+		return EINVAL;
+	if (bw_in_sig_thread()) {
+		fn(user_data);
+		return 0;
+	}
+	sync_call *sc = g_new0(sync_call, 1);
+	sc->fn = fn;
+	sc->user_data = user_data;
+	g_mutex_init(&sc->lock);
+	g_cond_init(&sc->cond);
+	int err = bw_sig_call(sync_run, sc);
+	if (err) {
+		sync_call_free(sc);
+		return err;
+	}
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	g_mutex_lock(&sc->lock);
+	while (!sc->done)
+		if (!g_cond_wait_until(&sc->cond, &sc->lock, end))
+			break;
+	gboolean done = sc->done;
+	/* On timeout the signalling thread frees it (and skips fn if not begun). */
+	sc->abandoned = !done;
+	g_mutex_unlock(&sc->lock);
+	if (done)
+		sync_call_free(sc);
+	return done ? 0 : ETIMEDOUT;
+}
+
 static void sig_started(int result)
 {
 	g_mutex_lock(&start_lock);

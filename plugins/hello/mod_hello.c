@@ -3,7 +3,8 @@
  * Contract: reads `greeting` (default "hello") from its <module> element;
  * answers every "hello.ping" event with a "hello.pong" event carrying the
  * ping's `id` and the greeting; provides the service "hello" version 1
- * (struct bw_hello_v1 below). Uses only <bulwark/bulwark.h>, so it builds
+ * (struct bw_hello_v1 below); adds the control command `bulwarkctl hello
+ * [NAME]`. Uses only <bulwark/bulwark.h>, so it builds
  * out of tree with `pkg-config --cflags --libs bulwark`. */
 #define G_LOG_DOMAIN "hello"
 #include <errno.h>
@@ -55,6 +56,16 @@ static void hello_on_ping(const bw_event *ev, void *user_data)
 	bw_event_publish(pong);
 }
 
+/* `bulwarkctl hello [NAME]`: a read-only command, so nothing to audit. */
+static gboolean hello_command(bw_ctl_reply *out, guint argc, const char *const *argv,
+			      const char *actor, void *user_data, GError **err)
+{
+	const hello_state *st = user_data;
+
+	bw_ctl_printf(out, "%s, %.64s", st->greeting, argc > 1 ? argv[1] : "world");
+	return TRUE;
+}
+
 static int hello_init(bw_module *m)
 {
 	hello_state *st = g_new0(hello_state, 1);
@@ -83,6 +94,10 @@ static int hello_start(bw_module *m)
 		st->sub = NULL;
 		return rc;
 	}
+	rc = bw_ctl_command_add("hello", 1, 2, "hello [NAME]", "greet (plugin hello)",
+				hello_command, st);
+	if (rc != 0)
+		g_warning("hello: start: cannot add the control command: %s", g_strerror(rc));
 	g_message("greeting: %s", st->greeting);
 	return 0;
 }
@@ -91,7 +106,9 @@ static void hello_stop(bw_module *m)
 {
 	hello_state *st = bw_module_data(m);
 
-	/* The loader withdraws our service itself; the subscription is ours. */
+	/* The loader withdraws our service itself; the subscription and the
+	 * control command are ours. */
+	bw_ctl_command_remove("hello");
 	if (st->sub != NULL) {
 		bw_bus_unsubscribe(st->sub);
 		st->sub = NULL;

@@ -50,9 +50,18 @@ with Daemon(t, modules='<module name="hello" greeting="hi"/>') as d:
     finally:
         ev.close()
 
+    rc, out, err = d.ctl("hello", "Bob")
+    t.ok(rc == 0 and out.strip() == "hi, Bob", "a plugin's control command: bulwarkctl hello Bob", out + err)
+    rc, out, err = d.ctl("help")
+    t.ok("greet (plugin hello)" in out, "help lists the plugin's command", out)
+    rc, out, err = d.ctl("hello", "a", "b")
+    t.ok(rc == 1 and "usage: hello [NAME]" in err, "a wrong form gets the plugin's usage", out + err)
+
     rc, out, err = d.ctl("module", "unload", "hello")
     rc2, out2, _ = d.ctl("modules")
     running = [l for l in out2.splitlines() if "hello" in tokens(l) and "running" in l]
+    rc3, _, err3 = d.ctl("hello")
+    t.ok(rc3 == 1 and "unknown command" in err3, "the command goes away with the module", err3)
     t.ok(rc == 0 and not running, "hello unloads at runtime", out + err + out2)
     t.ok(d.stop() == 0, "bulwarkd stops cleanly", d.output())
 

@@ -5,6 +5,8 @@
 #include <bulwark/thread.h>
 #include <errno.h>
 
+static void set_flag(void *data) { g_atomic_int_set((gint *)data, 1); }
+
 typedef struct {
 	gint done;
 	gint on_sig;
@@ -72,8 +74,6 @@ static void test_round_trip(void)
 	g_assert_true(p.on_sig);
 }
 
-static void set_flag(void *data) { g_atomic_int_set((gint *)data, 1); }
-
 static void test_mgmt_not_inline(void)
 {
 	gint flag = 0;
@@ -82,9 +82,46 @@ static void test_mgmt_not_inline(void)
 	g_assert_true(bw_test_wait(NULL, &flag, 5000));
 }
 
+static void sig_mark(void *data)
+{
+	probe *p = data;
+	p->on_sig = bw_in_sig_thread();
+	p->done = 1;
+}
+
+static void test_sig_sync(void)
+{
+	probe p = { 0 };
+	g_assert_cmpint(bw_sig_call_sync(sig_mark, &p, 5000), ==, 0);
+	/* no waiting needed: it ran before the call returned */
+	g_assert_cmpint(p.done, ==, 1);
+	g_assert_true(p.on_sig);
+}
+
+static void sig_block(void *data)
+{
+	gint *release = data;
+	while (!g_atomic_int_get(release))
+		g_usleep(1000);
+}
+
+static void test_sig_sync_timeout(void)
+{
+	static gint release;
+	static probe p;
+	g_assert_cmpint(bw_sig_call(sig_block, &release), ==, 0);
+	g_assert_cmpint(bw_sig_call_sync(sig_mark, &p, 50), ==, ETIMEDOUT);
+	g_atomic_int_set(&release, 1);
+	/* the abandoned call is skipped, not run late */
+	gint flag = 0;
+	g_assert_cmpint(bw_sig_call_sync(set_flag, &flag, 5000), ==, 0);
+	g_assert_cmpint(p.done, ==, 0);
+}
+
 static void test_bad_args(void)
 {
 	g_assert_cmpint(bw_sig_call(NULL, NULL), ==, EINVAL);
+	g_assert_cmpint(bw_sig_call_sync(NULL, NULL, 10), ==, EINVAL);
 	g_assert_cmpint(bw_mgmt_call(NULL, NULL), ==, EINVAL);
 }
 
@@ -98,6 +135,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/thread/sig-order", test_sig_order);
 	g_test_add_func("/thread/round-trip", test_round_trip);
 	g_test_add_func("/thread/mgmt-not-inline", test_mgmt_not_inline);
+	g_test_add_func("/thread/sig-sync", test_sig_sync);
+	g_test_add_func("/thread/sig-sync-timeout", test_sig_sync_timeout);
 	g_test_add_func("/thread/bad-args", test_bad_args);
 	int rc = g_test_run();
 	bw_threads_stop();

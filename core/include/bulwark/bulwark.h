@@ -14,4 +14,6 @@
 #include <bulwark/tls.h>
 #include <bulwark/metrics.h>
 #include <bulwark/alarm.h>
+#include <bulwark/call.h>
+#include <bulwark/ctl.h>
 #endif

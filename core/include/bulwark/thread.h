@@ -20,6 +20,13 @@ gboolean      bw_in_sig_thread(void);
  * (ESHUTDOWN once the loop has stopped; fn is then not called). */
 int bw_mgmt_call(bw_call_fn fn, void *user_data);
 int bw_sig_call(bw_call_fn fn, void *user_data);
+/* Run fn on the signalling thread and wait for it (at most timeout_ms):
+ * for the management thread to read or change signalling state (module
+ * start/stop, control commands). Runs fn inline when already on the
+ * signalling thread. 0, ETIMEDOUT (fn may still run later: pass only data
+ * that outlives it) or ESHUTDOWN. Never call it from the signalling thread
+ * while holding a lock the management thread may wait on. */
+int bw_sig_call_sync(bw_call_fn fn, void *user_data, guint timeout_ms);
 
 G_END_DECLS
 #endif
