@@ -4,11 +4,16 @@
  * || object || detail), every item length-prefixed (detail also says
  * whether it is NULL), so no two records encode alike. Triggers refuse
  * UPDATE/DELETE; the chain makes a change by other means visible. Removing
- * the newest records leaves a valid chain, so the head (seq, hash) is also
- * kept in the file audit.head beside the database, replaced atomically
- * after each commit, and verify compares. A crash between the commit and
- * the anchor write leaves the anchor exactly one record behind: verify
- * reports it as a note, not a failure. */
+ * the newest records, or appending behind Bulwark's back, leaves a valid
+ * chain, so its head (seq, hash) is also kept in the file audit.head beside
+ * the database and verify requires the chain to end exactly there.
+ *
+ * Crash safety without a tolerance: a transaction that appended records
+ * first writes "pending SEQ HASH" (its future head) under the committed
+ * head, then COMMITs, then writes the new head alone. A crash leaves the
+ * chain at the committed head (the commit was lost, and with it whatever
+ * the records described) or at the pending one; verify accepts exactly
+ * these two, with a note. A chain one record past the head is a finding. */
 #define _POSIX_C_SOURCE 200809L
 #include "storeint.h"
 #include <bulwark/audit.h>
@@ -74,30 +79,51 @@ static gboolean row_hash(const audit_row *r, char out[BW_AUDIT_HASH_HEX + 1])
 	return ok;
 }
 
-/* ---- the anchor file ---- */
+/* ---- the head file ---- */
 
 char *bw_audit_anchor_format(const bw_audit_anchor *a)
 {
 	return g_strdup_printf("%" G_GINT64_FORMAT " %s\n", a->seq, a->hash);
 }
 
-gboolean bw_audit_anchor_parse(const char *text, bw_audit_anchor *a)
+/* "SEQ HASH" up to the end of the line (which may be the end of text). */
+static const char *anchor_parse_line(const char *text, bw_audit_anchor *a)
 {
 	char *end = NULL;
 	gint64 seq = g_ascii_strtoll(text, &end, 10);
-	if (end == text || seq < 0 || *end != ' ')
-		return FALSE;
+	if (end == text || !g_ascii_isdigit(*text) || seq < 0 || *end != ' ')
+		return NULL;
 	const char *h = end + 1;
-	if (strspn(h, "0123456789abcdef") != BW_AUDIT_HASH_HEX ||
-	    (h[BW_AUDIT_HASH_HEX] != '\0' && strcmp(h + BW_AUDIT_HASH_HEX, "\n") != 0))
-		return FALSE;
+	if (strspn(h, "0123456789abcdef") != BW_AUDIT_HASH_HEX)
+		return NULL;
+	const char *rest = h + BW_AUDIT_HASH_HEX;
+	if (*rest != '\0' && *rest != '\n')
+		return NULL;
 	a->seq = seq;
 	memcpy(a->hash, h, BW_AUDIT_HASH_HEX);
 	a->hash[BW_AUDIT_HASH_HEX] = '\0';
-	return TRUE;
+	return *rest ? rest + 1 : rest;
 }
 
-gboolean bw_audit_anchor_load(const char *path, bw_audit_anchor *a, GError **err)
+gboolean bw_audit_anchor_parse(const char *text, bw_audit_anchor *a)
+{
+	const char *rest = anchor_parse_line(text, a);
+	return rest && *rest == '\0';
+}
+
+gboolean bw_audit_head_parse(const char *text, bw_audit_head *h)
+{
+	static const char pending[] = "pending ";
+	memset(h, 0, sizeof *h);
+	const char *rest = anchor_parse_line(text, &h->committed);
+	if (rest && g_str_has_prefix(rest, pending))
+		rest = anchor_parse_line(rest + strlen(pending), &h->pending);
+	if (rest && h->pending.seq == 0 && h->pending.hash[0])
+		return FALSE;                /* "pending 0 ..." names no record */
+	return rest && *rest == '\0';
+}
+
+gboolean bw_audit_head_load(const char *path, bw_audit_head *h, GError **err)
 {
 	char *text = NULL;
 	gsize len = 0;
@@ -106,11 +132,12 @@ gboolean bw_audit_anchor_load(const char *path, bw_audit_anchor *a, GError **err
 		g_propagate_error(err, e);
 		return FALSE;
 	}
-	gboolean ok = len < 128 && strlen(text) == len && bw_audit_anchor_parse(text, a);
+	gboolean ok = len < 256 && strlen(text) == len && bw_audit_head_parse(text, h);
 	g_free(text);
 	if (!ok)
 		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			    "audit: %s is not an audit head (\"SEQ SHA256HEX\")", path);
+			    "audit: %s is not an audit head (\"SEQ SHA256HEX\", optionally "
+			    "followed by \"pending SEQ SHA256HEX\")", path);
 	return ok;
 }
 
@@ -140,10 +167,9 @@ static void fsync_dir(const char *path)
 }
 
 /* write temp + fsync + rename + fsync(dir): the old or the new head, never half. */
-gboolean bw_audit_anchor_save(bw_store *s, GError **err)
+static gboolean head_write(const char *path, const char *text, GError **err)
 {
-	char *tmp = g_strconcat(s->anchor_path, ".tmp", NULL);
-	char *text = bw_audit_anchor_format(&s->anchor);
+	char *tmp = g_strconcat(path, ".tmp", NULL);
 	int fd = g_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	gboolean ok = fd >= 0 && write_all(fd, text, strlen(text)) && fsync(fd) == 0;
 	int e = errno;
@@ -151,21 +177,60 @@ gboolean bw_audit_anchor_save(bw_store *s, GError **err)
 		ok = FALSE;
 		e = errno;
 	}
-	if (ok && g_rename(tmp, s->anchor_path) != 0) {
+	if (ok && g_rename(tmp, path) != 0) {
 		ok = FALSE;
 		e = errno;
 	}
 	if (ok)
-		fsync_dir(s->anchor_path);
+		fsync_dir(path);
 	else {
-		g_unlink(tmp);
+		if (fd >= 0)
+			g_unlink(tmp);
 		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO,
-			    "audit: cannot write the chain head %s: %s", s->anchor_path,
-			    g_strerror(e));
+			    "audit: cannot write the chain head %s: %s", path, g_strerror(e));
 	}
-	g_free(text);
 	g_free(tmp);
 	return ok;
+}
+
+gboolean bw_audit_anchor_save(bw_store *s, GError **err)
+{
+	char *text = bw_audit_anchor_format(&s->anchor);
+	gboolean ok = head_write(s->anchor_path, text, err);
+	g_free(text);
+	return ok;
+}
+
+gboolean bw_audit_head_save_pending(bw_store *s, const bw_audit_anchor *committed,
+				    const bw_audit_anchor *pending, GError **err)
+{
+	char *text = g_strdup_printf("%" G_GINT64_FORMAT " %s\npending %" G_GINT64_FORMAT
+				     " %s\n", committed->seq, committed->hash,
+				     pending->seq, pending->hash);
+	gboolean ok = head_write(s->anchor_path, text, err);
+	g_free(text);
+	return ok;
+}
+
+/* ---- committing: the head file brackets the COMMIT ---- */
+
+gboolean bw_audit_precommit_locked(bw_store *s, GError **err)
+{
+	if (s->anchor.seq == s->tx_anchor.seq)
+		return TRUE;
+	return bw_audit_head_save_pending(s, &s->tx_anchor, &s->anchor, err);
+}
+
+/* The record is committed; a failure here leaves the pending head, which
+ * verify accepts as long as the chain ends at it. */
+void bw_audit_postcommit_locked(bw_store *s)
+{
+	GError *e = NULL;
+	if (s->anchor.seq != s->tx_anchor.seq && !bw_audit_anchor_save(s, &e)) {
+		g_warning("%s (the head stays marked pending)", e->message);
+		g_error_free(e);
+	}
+	s->tx_anchor = s->anchor;
 }
 
 /* ---- appending ---- */
@@ -190,6 +255,49 @@ gboolean bw_audit_tail(sqlite3 *db, bw_audit_anchor *a, GError **err)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* Is record a->seq in the chain with hash a->hash? */
+static gboolean chain_has(sqlite3 *db, const bw_audit_anchor *a, gboolean *found,
+			  GError **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE seq=?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		bw_store_set_io_error(err, db, "audit: looking up the pending head");
+		return FALSE;
+	}
+	sqlite3_bind_int64(st, 1, a->seq);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW &&
+		 g_strcmp0((const char *)sqlite3_column_text(st, 0), a->hash) == 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		bw_store_set_io_error(err, db, "audit: looking up the pending head");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
+}
+
+/* A pending head is the committed one when its record made it into the
+ * chain, else the append was lost with its transaction. No usable file:
+ * follow the chain; verify will say the head is missing. */
+gboolean bw_audit_head_open_locked(bw_store *s, GError **err)
+{
+	bw_audit_head h;
+	GError *e = NULL;
+	gboolean found = FALSE;
+	if (!bw_audit_head_load(s->anchor_path, &h, &e)) {
+		if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			g_warning("store: ignoring %s: %s", s->anchor_path, e->message);
+		g_clear_error(&e);
+		return bw_audit_tail(s->db, &s->anchor, err);
+	}
+	s->anchor = h.committed;
+	if (h.pending.seq && !chain_has(s->db, &h.pending, &found, err))
+		return FALSE;
+	if (found)
+		s->anchor = h.pending;
+	s->tx_anchor = s->anchor;
+	return TRUE;
 }
 
 static gboolean field_ok(const char *name, const char *v, gsize max, gboolean nullable,
@@ -273,12 +381,6 @@ gint64 bw_audit_append_to(bw_store *s, const char *actor, const char *action,
 		else if (!bw_store_commit_locked(s, err))
 			seq = 0;
 	}
-	GError *e = NULL;
-	if (seq && !bw_audit_anchor_save(s, &e)) {
-		/* The record is committed; verify will report the stale head. */
-		g_warning("%s", e->message);
-		g_error_free(e);
-	}
 	g_mutex_unlock(&s->lock);
 	return seq;
 }
@@ -302,9 +404,8 @@ typedef struct walk {
 	gboolean ok;
 	gint64   prev_seq;
 	char     prev_hash[BW_AUDIT_HASH_HEX + 1];
-	const bw_audit_anchor *anchor;
-	gboolean anchor_seen;                /* the anchored seq was in the chain */
-	gboolean anchor_match;
+	const bw_audit_anchor *pin[2];       /* committed and pending head, or NULL */
+	gboolean pin_match[2];               /* the pinned seq is there with that hash */
 } walk;
 
 static void finding(walk *w, gint64 seq, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -315,6 +416,19 @@ static void finding(walk *w, gint64 seq, const char *fmt, ...)
 	w->ok = FALSE;
 	if (w->report) {
 		g_string_append_printf(w->report, "seq %" G_GINT64_FORMAT ": ", seq);
+		g_string_append_vprintf(w->report, fmt, ap);
+		g_string_append_c(w->report, '\n');
+	}
+	va_end(ap);
+}
+
+static void note(walk *w, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void note(walk *w, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (w->report) {
+		g_string_append(w->report, "note: ");
 		g_string_append_vprintf(w->report, fmt, ap);
 		g_string_append_c(w->report, '\n');
 	}
@@ -342,40 +456,57 @@ static void walk_row(walk *w, const audit_row *r)
 			G_GINT64_FORMAT " (record removed or inserted before it)", w->prev_seq);
 	if (!row_hash(r, hash) || g_strcmp0(hash, r->hash) != 0)
 		finding(w, r->seq, "hash does not match the record's content (record altered)");
-	if (w->anchor && r->seq == w->anchor->seq) {
-		w->anchor_seen = TRUE;
-		w->anchor_match = g_strcmp0(r->hash, w->anchor->hash) == 0;
-	}
+	for (int i = 0; i < 2; i++)
+		if (w->pin[i] && r->seq == w->pin[i]->seq)
+			w->pin_match[i] = g_strcmp0(r->hash, w->pin[i]->hash) == 0;
 	w->prev_seq = r->seq;
 	g_strlcpy(w->prev_hash, r->hash ? r->hash : "", sizeof w->prev_hash);
 }
 
+/* The chain must end exactly at the head a (pin i). */
+static void walk_head(walk *w, int i)
+{
+	const bw_audit_anchor *a = w->pin[i];
+	gint64 tail = w->prev_seq;
+	if (a->seq > tail)
+		finding(w, a->seq, "the head record is missing: the chain ends at seq %"
+			G_GINT64_FORMAT " (newest records removed)", tail);
+	else if (a->seq > 0 && !w->pin_match[i])
+		finding(w, a->seq, "the record differs from the audit head (replaced)");
+	else if (tail > a->seq)
+		finding(w, tail, "records %" G_GINT64_FORMAT "..%" G_GINT64_FORMAT " are newer "
+			"than the audit head at seq %" G_GINT64_FORMAT " (appended outside "
+			"Bulwark)", a->seq + 1, tail, a->seq);
+}
+
+/* At the head (the usual case) or, while a commit was under way, at the
+ * committed head (the commit was lost, and the records with it) or at the
+ * pending one (the head file was not yet rewritten): anything else is
+ * damage, judged against the head the tail is closer to. */
 static void walk_anchor(walk *w)
 {
-	const bw_audit_anchor *a = w->anchor;
 	gint64 tail = w->prev_seq;
-	if (!a) {
+	const bw_audit_anchor *c = w->pin[0], *p = w->pin[1];
+	gboolean at_c = c && tail == c->seq && (c->seq == 0 || w->pin_match[0]);
+	gboolean at_p = p && tail == p->seq && w->pin_match[1];
+	if (!c) {
 		if (tail > 0)
 			finding(w, tail, "no audit head to compare the tail with: removal "
 				"of the newest records cannot be ruled out");
-	} else if (a->seq > tail) {
-		finding(w, a->seq, "the head record is missing: the chain ends at seq %"
-			G_GINT64_FORMAT " (newest records removed)", tail);
-	} else if (a->seq > 0 && (!w->anchor_seen || !w->anchor_match)) {
-		finding(w, a->seq, "the record differs from the audit head (replaced)");
-	} else if (tail - a->seq == 1 && w->report) {
-		g_string_append_printf(w->report, "note: seq %" G_GINT64_FORMAT " is newer "
-				       "than the audit head (an append was interrupted before "
-				       "the head was written)\n", tail);
-	} else if (tail - a->seq > 1) {
-		finding(w, tail, "%" G_GINT64_FORMAT " records are newer than the audit "
-			"head at seq %" G_GINT64_FORMAT " (appended outside Bulwark)",
-			tail - a->seq, a->seq);
+	} else if (!p || (!at_c && !at_p)) {
+		walk_head(w, p && tail > c->seq ? 1 : 0);
+	} else if (at_p) {
+		note(w, "seq %" G_GINT64_FORMAT " was committed but the audit head still "
+		     "marks it pending (interrupted after the commit)", p->seq);
+	} else {
+		note(w, "the chain ends at the audit head seq %" G_GINT64_FORMAT "; the "
+		     "append of seq %" G_GINT64_FORMAT " was interrupted before its commit "
+		     "and never happened", c->seq, p->seq);
 	}
 }
 
-gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_anchor *anchor,
-			    GString *report, GError **err)
+gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_head *head, GString *report,
+			    GError **err)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT seq, time, actor, action, object, detail,"
@@ -384,7 +515,9 @@ gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_anchor *anchor,
 		bw_store_set_io_error(err, db, "audit: reading the chain");
 		return FALSE;
 	}
-	walk w = { report, TRUE, 0, ZERO_HASH, anchor, FALSE, FALSE };
+	walk w = { report, TRUE, 0, ZERO_HASH,
+		   { head ? &head->committed : NULL,
+		     head && head->pending.seq ? &head->pending : NULL }, { FALSE, FALSE } };
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		audit_row r;
@@ -400,17 +533,18 @@ gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_anchor *anchor,
 	return w.ok;
 }
 
-/* FALSE without an error means "chain damaged, see report". */
+/* FALSE without an error means "chain damaged, see report". The head file
+ * is read under the lock so that no append runs between it and the walk. */
 gboolean bw_audit_verify(bw_store *s, GString *report, GError **err)
 {
-	bw_audit_anchor a;
+	bw_audit_head h;
 	GError *e = NULL;
-	gboolean have = bw_audit_anchor_load(s->anchor_path, &a, &e);
+	g_mutex_lock(&s->lock);
+	gboolean have = bw_audit_head_load(s->anchor_path, &h, &e);
 	if (!have && !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT) && report)
 		g_string_append_printf(report, "audit head unusable: %s\n", e->message);
 	g_clear_error(&e);
-	g_mutex_lock(&s->lock);
-	gboolean ok = bw_audit_verify_db(s->db, have ? &a : NULL, report, &e);
+	gboolean ok = bw_audit_verify_db(s->db, have ? &h : NULL, report, &e);
 	g_mutex_unlock(&s->lock);
 	if (e)
 		g_propagate_error(err, e);

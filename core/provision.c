@@ -286,11 +286,6 @@ gboolean bw_store_import_xml(bw_store *s, const char *path, const char *actor,
 	} else if (ok) {
 		ok = bw_store_commit_locked(s, err);
 	}
-	GError *e = NULL;
-	if (ok && n && !bw_audit_anchor_save(s, &e)) {
-		g_warning("%s", e->message);
-		g_error_free(e);
-	}
 	g_mutex_unlock(&s->lock);
 	g_ptr_array_unref(items);
 	if (ok && count)

@@ -282,18 +282,6 @@ gboolean bw_store_reload_locked(bw_store *s, GError **err)
 	return ok;
 }
 
-static gboolean load_anchor(bw_store *s, GError **err)
-{
-	GError *e = NULL;
-	if (bw_audit_anchor_load(s->anchor_path, &s->anchor, &e))
-		return TRUE;
-	if (!g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-		g_warning("store: ignoring %s: %s", s->anchor_path, e->message);
-	g_clear_error(&e);
-	/* No usable anchor: follow the chain; verify will say it is missing. */
-	return bw_audit_tail(s->db, &s->anchor, err);
-}
-
 bw_store *bw_store_open(const char *path, gsize max_value, GError **err)
 {
 	g_return_val_if_fail(path != NULL, NULL);
@@ -318,7 +306,7 @@ bw_store *bw_store_open(const char *path, gsize max_value, GError **err)
 		return NULL;
 	}
 	if (!configure_db(s->db, path, err) || !bw_store_reload_locked(s, err) ||
-	    !load_anchor(s, err)) {
+	    !bw_audit_head_open_locked(s, err)) {
 		bw_store_close(s);
 		return NULL;
 	}
@@ -379,12 +367,16 @@ void bw_store_rollback_locked(bw_store *s)
 
 static void watch_deliver(bw_store *s);
 
+/* A failed COMMIT leaves the head file pending: whether SQLite kept the
+ * transaction or not, verify finds the chain at one of its two heads. */
 gboolean bw_store_commit_locked(bw_store *s, GError **err)
 {
-	if (!bw_store_exec(s->db, "COMMIT", "committing", err)) {
+	if (!bw_audit_precommit_locked(s, err) ||
+	    !bw_store_exec(s->db, "COMMIT", "committing", err)) {
 		bw_store_rollback_locked(s);
 		return FALSE;
 	}
+	bw_audit_postcommit_locked(s);
 	watch_deliver(s);
 	return TRUE;
 }

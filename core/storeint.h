@@ -20,6 +20,14 @@ typedef struct bw_audit_anchor {
 	char   hash[BW_AUDIT_HASH_HEX + 1];
 } bw_audit_anchor;
 
+/* The file audit.head: the committed head and, while a transaction that
+ * appended audit records commits, the head it will have (the "pending"
+ * line, written before COMMIT; pending.seq 0: none). */
+typedef struct bw_audit_head {
+	bw_audit_anchor committed;
+	bw_audit_anchor pending;
+} bw_audit_head;
+
 /* A committed change waiting to be handed to the watchers. */
 typedef struct bw_store_change {
 	char   *key;
@@ -65,13 +73,25 @@ void     bw_backup_unschedule(bw_store *s);
 /* audit.c */
 gint64   bw_audit_append_locked(bw_store *s, const char *actor, const char *action,
 				const char *object, const char *detail, GError **err);
-/* After the commit of an append: the anchor file follows the chain. */
+/* Around bw_store_commit_locked's COMMIT, when the transaction appended
+ * audit records: before, the head file gets the pending head (a failure
+ * aborts the commit); after, the committed one. */
+gboolean bw_audit_precommit_locked(bw_store *s, GError **err);
+void     bw_audit_postcommit_locked(bw_store *s);
+/* Writes s->anchor as the committed head. */
 gboolean bw_audit_anchor_save(bw_store *s, GError **err);
-gboolean bw_audit_anchor_load(const char *path, bw_audit_anchor *a, GError **err);
+/* Writes a committed head and, beside it, one about to be committed. */
+gboolean bw_audit_head_save_pending(bw_store *s, const bw_audit_anchor *committed,
+				    const bw_audit_anchor *pending, GError **err);
+/* At open: s->anchor from the head file, or from the chain without one. */
+gboolean bw_audit_head_open_locked(bw_store *s, GError **err);
+gboolean bw_audit_head_load(const char *path, bw_audit_head *h, GError **err);
+gboolean bw_audit_head_parse(const char *text, bw_audit_head *h);
 gboolean bw_audit_tail(sqlite3 *db, bw_audit_anchor *a, GError **err);
-/* Walks db's chain; anchor NULL means "no anchor known". */
-gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_anchor *anchor,
+/* Walks db's chain; head NULL means "no head known". */
+gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_head *head,
 			    GString *report, GError **err);
+/* One "SEQ HASH" line (the backup's meta entry). */
 char    *bw_audit_anchor_format(const bw_audit_anchor *a);
 gboolean bw_audit_anchor_parse(const char *text, bw_audit_anchor *a);
 

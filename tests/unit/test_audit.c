@@ -1,11 +1,13 @@
 /* Unit tests of the audit chain: append, list, verify, and tampering done
  * behind the store's back with the SQLite C API (triggers dropped first):
- * altered, removed, inserted records and a cut tail must each be found. */
+ * altered, removed, inserted records, a cut tail and a forged tail record
+ * must each be found; the states a crash can leave the head file in
+ * (pending before or after the COMMIT) verify as intact with a note. */
 #include <string.h>
 #include <sqlite3.h>
 #include <glib/gstdio.h>
 #include "testutil.h"
-#include "storedb.h"
+#include "storeint.h"
 #include <bulwark/audit.h>
 
 typedef struct fx {
@@ -233,26 +235,176 @@ static void test_head_missing(fx *f, gconstpointer data)
 	g_free(r);
 }
 
-/* A crash between commit and head write leaves the head one behind. */
-static void test_head_behind(fx *f, gconstpointer data)
+/* A record appended at the tail with a valid hash (what someone who can
+ * write the database and recompute SHA-256 would do) is found: the head
+ * file does not follow it. */
+static void test_forged_tail(fx *f, gconstpointer data)
 {
 	char *old = NULL;
 	GError *err = NULL;
 	g_assert_true(g_file_get_contents(f->head, &old, NULL, NULL));
-	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
-	g_assert_true(g_file_set_contents(f->head, old, -1, NULL));
-	GString *report = g_string_new(NULL);
-	g_assert_true(bw_audit_verify(f->s, report, &err));
-	g_assert_nonnull(strstr(report->str, "note: seq 6"));
-	g_string_free(report, TRUE);
-	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "y", NULL, &err), ==, 7);
-	verify_ok(f);
-	/* two behind is not a crash */
+	g_assert_cmpint(bw_audit_append_to(f->s, "intruder", "login", "admin", NULL, &err), ==, 6);
 	g_assert_true(g_file_set_contents(f->head, old, -1, NULL));
 	char *r = verify_fails(f);
-	g_assert_nonnull(strstr(r, "2 records are newer than the audit head"));
+	g_assert_nonnull(strstr(r, "seq 6: records 6..6 are newer than the audit head at seq 5"));
+	g_free(r);
+	/* nor does a reopen or a later append legitimise it */
+	bw_store_close(f->s);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 7);
+	g_assert_true(g_file_set_contents(f->head, old, -1, NULL));
+	r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "records 6..7 are newer"));
 	g_free(r);
 	g_free(old);
+}
+
+static char *head_text(fx *f)
+{
+	char *text = NULL;
+	g_assert_true(g_file_get_contents(f->head, &text, NULL, NULL));
+	return text;
+}
+
+static char *verify_notes(fx *f)
+{
+	GString *report = g_string_new(NULL);
+	GError *err = NULL;
+	gboolean ok = bw_audit_verify(f->s, report, &err);
+	g_assert_no_error(err);
+	if (!ok)
+		g_error("verify failed: %s", report->str);
+	return g_string_free(report, FALSE);
+}
+
+/* A crash after the pending head was written and before COMMIT: the chain
+ * ends at the committed head; the lost append is a note, and the next
+ * append (after a restart) takes its seq. */
+static void test_crash_before_commit(fx *f, gconstpointer data)
+{
+	char *head = head_text(f);
+	g_assert_true(g_str_has_prefix(head, "5 "));
+	char *crashed = g_strconcat(head, "pending 6 ",
+				    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+				    NULL);
+	g_assert_true(g_file_set_contents(f->head, crashed, -1, NULL));
+	char *r = verify_notes(f);
+	g_assert_nonnull(strstr(r, "note: the chain ends at the audit head seq 5; the append "
+				"of seq 6 was interrupted before its commit"));
+	g_free(r);
+	GError *err = NULL;
+	bw_store_close(f->s);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "daemon.start", "bulwarkd", NULL, &err),
+			==, 6);
+	r = verify_notes(f);
+	g_assert_cmpstr(r, ==, "");
+	g_free(r);
+	char *now = head_text(f);
+	g_assert_true(g_str_has_prefix(now, "6 "));
+	g_assert_null(strstr(now, "pending"));
+	g_free(now);
+	g_free(crashed);
+	g_free(head);
+}
+
+/* A crash after COMMIT and before the head file was rewritten: the chain
+ * ends at the pending head, which a reopen takes as committed. */
+static void test_crash_after_commit(fx *f, gconstpointer data)
+{
+	char *old = head_text(f);
+	GError *err = NULL;
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
+	char *cur = head_text(f);
+	char *crashed = g_strconcat(old, "pending ", cur, NULL);
+	g_assert_true(g_file_set_contents(f->head, crashed, -1, NULL));
+	char *r = verify_notes(f);
+	g_assert_nonnull(strstr(r, "note: seq 6 was committed but the audit head still marks "
+				"it pending"));
+	g_free(r);
+	bw_store_close(f->s);
+	f->s = bw_store_open(f->path, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "y", NULL, &err), ==, 7);
+	verify_ok(f);
+	g_free(crashed);
+	g_free(cur);
+	g_free(old);
+}
+
+/* While pending, the chain must still end at one of the two heads. */
+static void test_pending_damage(fx *f, gconstpointer data)
+{
+	char *old = head_text(f);
+	GError *err = NULL;
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
+	g_assert_cmpint(bw_audit_append_to(f->s, "intruder", "login", "x", NULL, &err), ==, 7);
+	char *crashed = g_strconcat(old, "pending 6 ",
+				    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+				    NULL);
+	g_assert_true(g_file_set_contents(f->head, crashed, -1, NULL));
+	char *r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 6: the record differs from the audit head (replaced)"));
+	g_free(r);
+	tamper(f, "DELETE FROM audit WHERE seq>=5");
+	r = verify_fails(f);
+	g_assert_nonnull(strstr(r, "seq 5: the head record is missing: the chain ends at seq 4"));
+	g_free(r);
+	g_free(crashed);
+	g_free(old);
+}
+
+/* The pending head cannot be written: nothing is committed. */
+static void test_head_unwritable(fx *f, gconstpointer data)
+{
+	char *tmp = g_strconcat(f->head, ".tmp", NULL);
+	g_assert_cmpint(g_mkdir(tmp, 0700), ==, 0);
+	GError *err = NULL;
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 0);
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO);
+	g_assert_nonnull(strstr(err->message, "cannot write the chain head"));
+	g_assert_nonnull(strstr(err->message, "audit.head"));
+	g_clear_error(&err);
+	GPtrArray *all = bw_audit_list(f->s, 0, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(all->len, ==, 5);
+	g_ptr_array_unref(all);
+	verify_ok(f);
+	g_assert_cmpint(g_rmdir(tmp), ==, 0);
+	g_assert_cmpint(bw_audit_append_to(f->s, "system", "login", "x", NULL, &err), ==, 6);
+	verify_ok(f);
+	g_free(tmp);
+}
+
+static void test_head_parse(void)
+{
+	static const char h[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	bw_audit_head head;
+	char *one = g_strdup_printf("5 %s\n", h);
+	char *two = g_strdup_printf("5 %s\npending 6 %s\n", h, h);
+	g_assert_true(bw_audit_head_parse(one, &head));
+	g_assert_cmpint(head.committed.seq, ==, 5);
+	g_assert_cmpint(head.pending.seq, ==, 0);
+	g_assert_true(bw_audit_head_parse(two, &head));
+	g_assert_cmpint(head.pending.seq, ==, 6);
+	g_assert_cmpstr(head.pending.hash, ==, h);
+	const char *bad[] = { "", "5", "-1 x", "+5 0", "5 ABC", "pending 6 x",
+			      NULL };
+	for (int i = 0; bad[i]; i++)
+		g_assert_false(bw_audit_head_parse(bad[i], &head));
+	char *extra = g_strdup_printf("%sjunk\n", two);
+	char *zero = g_strdup_printf("5 %s\npending 0 %s\n", h, h);
+	char *twice = g_strdup_printf("%spending 7 %s\n", two, h);
+	g_assert_false(bw_audit_head_parse(extra, &head));
+	g_assert_false(bw_audit_head_parse(zero, &head));
+	g_assert_false(bw_audit_head_parse(twice, &head));
+	g_free(one);
+	g_free(two);
+	g_free(extra);
+	g_free(zero);
+	g_free(twice);
 }
 
 static void test_system_append(void)
@@ -291,7 +443,12 @@ int main(int argc, char **argv)
 	ADD("/audit/tamper/inserted-tail", test_inserted_tail);
 	ADD("/audit/tamper/removed-tail", test_removed_tail);
 	ADD("/audit/head-missing", test_head_missing);
-	ADD("/audit/head-behind", test_head_behind);
+	ADD("/audit/forged-tail", test_forged_tail);
+	ADD("/audit/crash/before-commit", test_crash_before_commit);
+	ADD("/audit/crash/after-commit", test_crash_after_commit);
+	ADD("/audit/crash/pending-damage", test_pending_damage);
+	ADD("/audit/head-unwritable", test_head_unwritable);
+	g_test_add_func("/audit/head-parse", test_head_parse);
 	g_test_add_func("/audit/system-append", test_system_append);
 	return g_test_run();
 }
