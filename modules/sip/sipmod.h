@@ -52,8 +52,10 @@ void sip_dos_auth_failed(const struct sa *src, const char *user);
 bool sip_dos_is_trusted(const struct sa *src);     /* trunk/peer allow-list */
 void sip_dos_trust(const struct sa *src, bool trusted);
 
-/* ---- location (registrar.c) ---- */
-typedef struct sip_contact {
+/* ---- location (registrar.c) ----
+ * The tag is not sip_contact: libre already defines struct sip_contact
+ * (re_sip.h); the typedef name sip_contact is ours. */
+typedef struct sip_loc_contact {
 	char *uri;                    /* Contact URI as registered */
 	char *transport_peer;         /* "tcp:192.0.2.7:50123": reach a TCP/TLS phone over its connection */
 	enum sip_transp tp;

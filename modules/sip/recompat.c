@@ -1,0 +1,214 @@
+/* The libre 1.1.0 compatibility layer (see recompat.h): the only file of
+ * module sip that calls the libre APIs which changed in later releases.
+ *
+ * TLS: libre 1.1.0 cannot take an SSL_CTX from outside and has no TLS
+ * version API. We let tls_alloc build its own context, then adjust that
+ * context (tls_openssl_context) to match the core's server context: same
+ * certificate, key and chain, same protocol floor (TLS 1.3 by default),
+ * same options, same TLS 1.2 and 1.3 suites, same verify mode. Changing
+ * the core's certificate therefore needs a restart of the sip stack. */
+#define G_LOG_DOMAIN "sip"
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+#include <openssl/x509.h>
+#include "recompat.h"
+
+/* Hash sizes (buckets, powers of two) for client transactions, server
+ * transactions and TCP/TLS connections: sized for a few thousand phones. */
+enum { SIP_RE_CTSZ = 256, SIP_RE_STSZ = 1024, SIP_RE_TCSZ = 1024 };
+
+int sip_re_alloc(struct sip **sipp, struct dnsc *dnsc, const char *software)
+{
+	return sip_alloc(sipp, dnsc, SIP_RE_CTSZ, SIP_RE_STSZ, SIP_RE_TCSZ, software,
+			 NULL, NULL);
+}
+
+int sip_re_transp_add(struct sip *sip, enum sip_transp tp, const struct sa *laddr,
+		      struct tls *tls)
+{
+	if (tp == SIP_TRANSP_TLS) {
+		if (tls == NULL)
+			return EINVAL;
+		return sip_transp_add(sip, tp, laddr, tls);
+	}
+	return sip_transp_add(sip, tp, laddr);
+}
+
+SSL_CTX *sip_re_tls_ctx(const struct tls *tls)
+{
+	return tls ? tls_openssl_context(tls) : NULL;
+}
+
+int sip_re_tls_client(struct tls **tlsp)
+{
+	return tls_alloc(tlsp, TLS_METHOD_SSLV23, NULL, NULL);
+}
+
+/* Split src's enabled suites into the TLS 1.2 list and the TLS 1.3 list
+ * (OpenSSL names every TLS 1.3 suite "TLS_..."). */
+static void sip_re_tls_suites(SSL_CTX *src, GString *v12, GString *v13)
+{
+	STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(src);
+
+	for (int i = 0; sk && i < sk_SSL_CIPHER_num(sk); i++) {
+		const char *name = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, i));
+		GString *to = g_str_has_prefix(name, "TLS_") ? v13 : v12;
+
+		if (to->len)
+			g_string_append_c(to, ':');
+		g_string_append(to, name);
+	}
+}
+
+static int sip_re_tls_copy_suites(SSL_CTX *dst, SSL_CTX *src)
+{
+	GString *v12 = g_string_new(NULL), *v13 = g_string_new(NULL);
+	int ok = 1;
+
+	sip_re_tls_suites(src, v12, v13);
+	if (v12->len)
+		ok = SSL_CTX_set_cipher_list(dst, v12->str);
+	if (ok && v13->len)
+		ok = SSL_CTX_set_ciphersuites(dst, v13->str);
+	g_string_free(v12, TRUE);
+	g_string_free(v13, TRUE);
+	return ok ? 0 : EINVAL;
+}
+
+static int sip_re_tls_copy_identity(SSL_CTX *dst, SSL_CTX *src)
+{
+	X509 *cert = SSL_CTX_get0_certificate(src);
+	EVP_PKEY *key = SSL_CTX_get0_privatekey(src);
+	STACK_OF(X509) *chain = NULL;
+
+	if (cert == NULL || key == NULL)
+		return ENOENT;
+	if (SSL_CTX_use_certificate(dst, cert) != 1 || SSL_CTX_use_PrivateKey(dst, key) != 1 ||
+	    SSL_CTX_check_private_key(dst) != 1)
+		return EINVAL;
+	SSL_CTX_clear_chain_certs(dst);
+	if (SSL_CTX_get0_chain_certs(src, &chain) == 1 && chain != NULL) {
+		for (int i = 0; i < sk_X509_num(chain); i++)
+			if (SSL_CTX_add1_chain_cert(dst, sk_X509_value(chain, i)) != 1)
+				return EINVAL;
+	}
+	return 0;
+}
+
+int sip_re_tls_server(struct tls **tlsp, SSL_CTX *src)
+{
+	struct tls *tls = NULL;
+	SSL_CTX *dst;
+	int err;
+
+	if (tlsp == NULL || src == NULL)
+		return EINVAL;
+	err = tls_alloc(&tls, TLS_METHOD_SSLV23, NULL, NULL);
+	if (err)
+		return err;
+	dst = tls_openssl_context(tls);
+	err = dst ? 0 : ENOMEM;
+	if (!err)
+		err = sip_re_tls_copy_identity(dst, src);
+	if (!err)
+		err = sip_re_tls_copy_suites(dst, src);
+	if (!err) {
+		SSL_CTX_set_options(dst, SSL_CTX_get_options(src));
+		if (SSL_CTX_set_min_proto_version(dst, SSL_CTX_get_min_proto_version(src)) != 1 ||
+		    SSL_CTX_set_max_proto_version(dst, SSL_CTX_get_max_proto_version(src)) != 1)
+			err = EINVAL;
+		SSL_CTX_set_verify(dst, SSL_CTX_get_verify_mode(src),
+				   SSL_CTX_get_verify_callback(src));
+	}
+	if (err) {
+		mem_deref(tls);
+		return err;
+	}
+	*tlsp = tls;
+	return 0;
+}
+
+int sip_re_sess_listen(struct sipsess_sock **sockp, struct sip *sip, int htsize,
+		       sipsess_conn_h *connh, void *arg)
+{
+	return sipsess_listen(sockp, sip, htsize, connh, arg);
+}
+
+static const char *sip_re_ctype(const struct mbuf *sdp)
+{
+	return sdp ? "application/sdp" : NULL;
+}
+
+int sip_re_sess_connect(struct sipsess **sessp, struct sipsess_sock *sock,
+			const char *to_uri, const char *from_name, const char *from_uri,
+			const char *cuser, const char *routev[], uint32_t routec,
+			struct mbuf *sdp, sip_auth_h *authh, void *aarg,
+			const sip_re_sess_handlers *h, const char *hdrs)
+{
+	if (h == NULL)
+		return EINVAL;
+	return sipsess_connect(sessp, sock, to_uri, from_name, from_uri, cuser, routev,
+			       routec, sip_re_ctype(sdp), sdp, authh, aarg, false,
+			       h->offer, h->answer, h->progress, h->estab, h->info,
+			       h->refer, h->close, h->arg, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_sess_accept(struct sipsess **sessp, struct sipsess_sock *sock,
+		       const struct sip_msg *msg, uint16_t scode, const char *reason,
+		       const char *cuser, struct mbuf *sdp,
+		       const sip_re_sess_handlers *h, const char *hdrs)
+{
+	if (h == NULL)
+		return EINVAL;
+	return sipsess_accept(sessp, sock, msg, scode, reason, cuser, sip_re_ctype(sdp), sdp,
+			      NULL, NULL, false, h->offer, h->answer, h->estab, h->info,
+			      h->refer, h->close, h->arg, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_sess_progress(struct sipsess *sess, uint16_t scode, const char *reason,
+			 struct mbuf *sdp, const char *hdrs)
+{
+	return sipsess_progress(sess, scode, reason, sdp, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_sess_answer(struct sipsess *sess, uint16_t scode, const char *reason,
+		       struct mbuf *sdp, const char *hdrs)
+{
+	return sipsess_answer(sess, scode, reason, sdp, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_sess_reject(struct sipsess *sess, uint16_t scode, const char *reason,
+		       const char *hdrs)
+{
+	return sipsess_reject(sess, scode, reason, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_sess_modify(struct sipsess *sess, struct mbuf *sdp)
+{
+	return sipsess_modify(sess, sdp);
+}
+
+int sip_re_reg_register(struct sipreg **regp, struct sip *sip, const char *reg_uri,
+			const char *to_uri, const char *from_name, const char *from_uri,
+			uint32_t expires, const char *cuser,
+			const char *routev[], uint32_t routec,
+			sip_auth_h *authh, void *aarg,
+			sip_resp_h *resph, void *arg, const char *params, const char *hdrs)
+{
+	return sipreg_register(regp, sip, reg_uri, to_uri, from_name, from_uri, expires,
+			       cuser, routev, routec, 0, authh, aarg, false, resph, arg,
+			       params, "%s", hdrs ? hdrs : "");
+}
+
+int sip_re_digest_challenge_decode(struct httpauth_digest_chall *chall,
+				   const struct pl *hval)
+{
+	return httpauth_digest_challenge_decode(chall, hval);
+}
+
+int sip_re_digest_response_decode(struct httpauth_digest_resp *resp,
+				  const struct pl *hval)
+{
+	return httpauth_digest_response_decode(resp, hval);
+}
