@@ -40,6 +40,10 @@ static const char *const help_lines[] = {
 	"store list [PREFIX]            keys with revision and size",
 	"store import FILE              import provisioning XML (all or nothing)",
 	"store export [PREFIX]          export records as provisioning XML",
+	"alarms                         the active alarms",
+	"alarms all                     the active alarms and the last cleared ones",
+	"alarms rules                   the alarm rules (event tables) in force",
+	"metrics                        every metric as NAME VALUE, sorted",
 	"help                           the daemon's own list of commands",
 };
 

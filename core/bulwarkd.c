@@ -2,6 +2,7 @@
  * the store, set up TLS, the control socket and the signalling thread,
  * start the configured modules in dependency order, drop privileges, then
  * run the management loop until SIGTERM/SIGINT. SIGHUP reloads. */
+#include "alarmint.h"
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -192,7 +193,8 @@ static gboolean start(bw_config *cfg, GError **err)
 	if (!prepare_data_dir(bw_config_data_dir(cfg), err) || !open_store(cfg, err))
 		return FALSE;
 	audit("daemon.start", bw_config_filename(cfg), BW_VERSION);
-	if (!bw_tls_configure(cfg, err) || !start_control(cfg, err) || !bw_threads_start(err))
+	if (!bw_tls_configure(cfg, err) || !bw_alarms_start(d.store, err) || !start_control(cfg, err)
+	    || !bw_threads_start(err))
 		return FALSE;
 	if (!bw_loader_apply(cfg, err))
 		return FALSE;
@@ -209,6 +211,7 @@ static void shutdown_all(void)
 	bw_loader_shutdown();
 	bw_threads_stop();
 	bw_ctl_stop();
+	bw_alarms_stop();
 	if (d.store) {
 		audit("daemon.stop", "bulwarkd", NULL);
 		bw_store_set_system(NULL);

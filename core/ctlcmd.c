@@ -4,6 +4,7 @@
  * "usage: ..." naming the right one. Arguments come from a permitted peer
  * but are still checked: keys, globs, event types and numbers strictly. */
 #include "ctlint.h"
+#include "alarmint.h"
 #include "ctlproto.h"
 #include "daemon.h"
 #include "loader.h"
@@ -11,6 +12,7 @@
 #include "config.h"
 #include <bulwark/audit.h>
 #include <bulwark/bus.h>
+#include <bulwark/metrics.h>
 #include <bulwark/store.h>
 #include <errno.h>
 #include <string.h>
@@ -390,6 +392,13 @@ static gboolean cmd_store_put(bw_ctl_req *r, GError **err)
 	} else if (r->argc != 4) {
 		return usage_error(err, use);
 	}
+	/* the engine would refuse a bad rule anyway; say so to the writer now */
+	if (g_str_has_prefix(r->argv[2], "alarm/rule/")) {
+		bw_alarm_rule *rule = bw_alarm_rule_parse(r->argv[2], r->argv[vi], r->lens[vi], err);
+		if (!rule)
+			return FALSE;
+		bw_alarm_rule_free(rule);
+	}
 	rev = bw_store_put(s, r->argv[2], r->argv[vi], r->lens[vi], BW_STORE_ANY, err);
 	if (rev <= 0)
 		return FALSE;
@@ -470,6 +479,64 @@ static gboolean cmd_store_export(bw_ctl_req *r, GError **err)
 	return TRUE;
 }
 
+/* ---- alarms, metrics ---- */
+
+static char *ctl_time(gint64 us)
+{
+	GDateTime *t = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+	char *s = t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("-");
+	if (t)
+		g_date_time_unref(t);
+	return s;
+}
+
+static void alarm_line(const bw_alarm *a, void *user_data)
+{
+	bw_ctl_req *r = user_data;
+	char *raised = ctl_time(a->raised);
+	char *cleared = a->active ? NULL : ctl_time(a->cleared);
+
+	bw_ctl_outf(r, "%" G_GUINT64_FORMAT " %s %s %s rule=%s count=%" G_GUINT64_FORMAT
+		    " raised=%s%s%s text=%s", a->id, a->active ? "active" : "cleared",
+		    bw_severity_name(a->severity), a->event, a->rule, a->count, raised,
+		    cleared ? " cleared=" : "", cleared ? cleared : "", a->text ? a->text : "");
+	g_free(raised);
+	g_free(cleared);
+}
+
+static gboolean cmd_alarms(bw_ctl_req *r, GError **err)
+{
+	gboolean all = r->argc > 1 && g_str_equal(r->argv[1], "all");
+	guint before = r->reply->len;
+
+	if (r->argc > 1 && !all)
+		return usage_error(err, "alarms [all|rules]");
+	bw_alarm_foreach(!all, alarm_line, r);
+	if (r->reply->len == before)
+		bw_ctl_outf(r, all ? "(no alarms)" : "(no active alarms)");
+	return TRUE;
+}
+
+static gboolean cmd_alarm_rules(bw_ctl_req *r, GError **err)
+{
+	GString *out = g_string_new(NULL);
+	bw_alarms_describe_rules(out);
+	bw_ctl_out(r, out->str, out->len);
+	g_string_free(out, TRUE);
+	return TRUE;
+}
+
+static void metric_line(const bw_metric *m, void *user_data)
+{
+	bw_ctl_outf(user_data, "%s %" G_GINT64_FORMAT, bw_metric_name(m), bw_metric_value(m));
+}
+
+static gboolean cmd_metrics(bw_ctl_req *r, GError **err)
+{
+	bw_metric_foreach(metric_line, r);
+	return TRUE;
+}
+
 static gboolean cmd_help(bw_ctl_req *r, GError **err);
 
 static const ctl_cmd commands[] = {
@@ -491,6 +558,9 @@ static const ctl_cmd commands[] = {
 	{ "store", "list", 2, 3, 0, cmd_store_list, "store list [PREFIX]", "keys with revision and size" },
 	{ "store", "import", 3, 3, 0, cmd_store_import, "store import FILE", "import provisioning XML (all or nothing)" },
 	{ "store", "export", 2, 3, 0, cmd_store_export, "store export [PREFIX]", "export records as provisioning XML" },
+	{ "alarms", "rules", 2, 2, 0, cmd_alarm_rules, "alarms [all|rules]", "the compiled alarm rules, one per line" },
+	{ "alarms", NULL, 1, 2, 0, cmd_alarms, "alarms [all|rules]", "active alarms ('all': with the last cleared ones)" },
+	{ "metrics", NULL, 1, 1, 0, cmd_metrics, "metrics", "every metric as NAME VALUE, sorted" },
 	{ "help", NULL, 1, 1, 0, cmd_help, "help", "this list" },
 };
 
