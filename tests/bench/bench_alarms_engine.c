@@ -87,6 +87,21 @@ static gboolean run(bw_store *s)
 	return TRUE;
 }
 
+/* The store leaves files beside its database (WAL, audit head): all go. */
+static void remove_files(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *f = g_build_filename(dir, name, NULL);
+		g_unlink(f);
+		g_free(f);
+	}
+	if (d)
+		g_dir_close(d);
+}
+
 int main(void)
 {
 	GError *err = NULL;
@@ -108,16 +123,7 @@ int main(void)
 	ok = run(s);
 	bw_alarms_stop();
 	bw_store_close(s);
-	for (const char *sfx = ""; ; sfx = sfx[0] ? NULL : "-wal") {
-		char *f = g_strconcat(path, sfx, NULL);
-		g_unlink(f);
-		g_free(f);
-		if (!sfx)
-			break;
-	}
-	g_free(path);
-	path = g_build_filename(dir, "bulwark.db-shm", NULL);
-	g_unlink(path);
+	remove_files(dir);
 	g_free(path);
 	g_rmdir(dir);
 	g_free(dir);
