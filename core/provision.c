@@ -6,7 +6,9 @@
  *   </provisioning>
  *
  * Import reads a bounded file, parses it without network access, entity
- * expansion or DTD loading, and refuses any DTD at all (XXE, entity bombs).
+ * expansion or DTD loading, and refuses any DTD at all, as soon as it
+ * starts (XXE, entity bombs). bw_provision_parse does all of this on a
+ * buffer without a store (the fuzz harness drives it).
  * Every record is validated before the first write; then all changes go in
  * one transaction, each with its audit record, so a file is applied
  * entirely or not at all. A record whose value is unchanged is skipped.
@@ -18,15 +20,12 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include <libxml/parser.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 
 #define PROVISION_FILE_MAX (64 * 1024 * 1024)
 
-typedef struct item {
-	char   *key;
-	GBytes *value;
-	int     line;
-} item;
+typedef bw_provision_record item;
 
 static void item_free(gpointer p)
 {
@@ -74,6 +73,15 @@ static gboolean read_bounded(const char *path, char **buf, gsize *len, GError **
 	return FALSE;
 }
 
+/* Stops the parser at "<!DOCTYPE", before any entity declaration. */
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
+		       const xmlChar *sys_id)
+{
+	xmlParserCtxtPtr pc = ctx;
+	*(int *)pc->_private = xmlSAX2GetLineNumber(ctx);
+	xmlStopParser(pc);
+}
+
 static xmlDocPtr parse(const char *path, const char *buf, gsize len, GError **err)
 {
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
@@ -82,18 +90,24 @@ static xmlDocPtr parse(const char *path, const char *buf, gsize len, GError **er
 			    "provision: %s: cannot allocate an XML parser", path);
 		return NULL;
 	}
+	int doctype_line = 0;
+	ctxt->_private = &doctype_line;
+	ctxt->sax->internalSubset = on_doctype;
 	/* Deliberately no XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE. */
 	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, path, NULL,
 					  XML_PARSE_NONET | XML_PARSE_NOERROR |
-					  XML_PARSE_NOWARNING);
-	if (!doc || !ctxt->wellFormed) {
+					  XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+	if (doctype_line) {
+		fail(err, BW_STORE_ERROR_INVALID, path, doctype_line,
+		     "a DTD is not allowed (<!DOCTYPE> refused before its declarations)");
+	} else if (!doc || !ctxt->wellFormed) {
 		const xmlError *xe = xmlCtxtGetLastError(ctxt);
 		char *msg = g_strstrip(g_strdup(xe && xe->message ? xe->message : "not well-formed"));
 		fail(err, BW_STORE_ERROR_INVALID, path, xe ? xe->line : 0, "%s", msg);
 		g_free(msg);
-		xmlFreeDoc(doc);
-		doc = NULL;
 	}
+	if (doctype_line || !ctxt->wellFormed)
+		g_clear_pointer(&doc, xmlFreeDoc);
 	xmlFreeParserCtxt(ctxt);
 	return doc;
 }
@@ -142,16 +156,23 @@ static GBytes *record_value(xmlNodePtr n, const char *path, const char *key,
 	return v;
 }
 
-static item *record_item(bw_store *s, xmlNodePtr n, const char *path, GError **err)
+static item *record_item(gsize max_value, xmlNodePtr n, const char *path, GError **err)
 {
 	int line = (int)xmlGetLineNo(n);
-	if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "record") != 0) {
-		fail(err, BW_STORE_ERROR_INVALID, path, line, "<%s> is not allowed here, "
-		     "expected <record>", (const char *)n->name);
+	if (n->type != XML_ELEMENT_NODE) {
+		fail(err, BW_STORE_ERROR_INVALID, path, line, "text outside a <record> is "
+		     "not allowed in <provisioning>");
 		return NULL;
 	}
-	xmlChar *key = xmlGetProp(n, BAD_CAST "key");
-	xmlChar *enc = xmlGetProp(n, BAD_CAST "encoding");
+	if (n->ns || strcmp((const char *)n->name, "record") != 0) {
+		fail(err, BW_STORE_ERROR_INVALID, path, line, "<%s>%s is not allowed here, "
+		     "expected <record>", (const char *)n->name,
+		     n->ns ? " in a namespace" : "");
+		return NULL;
+	}
+	/* xmlGetProp would also answer for p:key; only the plain one counts. */
+	xmlChar *key = xmlGetNoNsProp(n, BAD_CAST "key");
+	xmlChar *enc = xmlGetNoNsProp(n, BAD_CAST "encoding");
 	GError *e = NULL;
 	item *it = NULL;
 	GBytes *v = NULL;
@@ -160,10 +181,10 @@ static item *record_item(bw_store *s, xmlNodePtr n, const char *path, GError **e
 	else if (!bw_store_key_valid((const char *)key, &e))
 		fail(err, BW_STORE_ERROR_INVALID, path, line, "%s", e->message);
 	else if ((v = record_value(n, path, (const char *)key, (const char *)enc, err))) {
-		if (g_bytes_get_size(v) > s->max_value) {
+		if (g_bytes_get_size(v) > max_value) {
 			fail(err, BW_STORE_ERROR_TOO_LARGE, path, line, "key '%s': value of %"
 			     G_GSIZE_FORMAT " bytes is over the limit of %" G_GSIZE_FORMAT,
-			     (const char *)key, g_bytes_get_size(v), s->max_value);
+			     (const char *)key, g_bytes_get_size(v), max_value);
 			g_bytes_unref(v);
 		} else {
 			it = g_new0(item, 1);
@@ -187,10 +208,11 @@ static gboolean blank(const xmlChar *t)
 }
 
 /* Every record validated, duplicates refused, before anything is written. */
-static GPtrArray *collect(bw_store *s, xmlDocPtr doc, const char *path, GError **err)
+static GPtrArray *collect(gsize max_value, xmlDocPtr doc, const char *path, GError **err)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
-	if (doc->intSubset || !root || strcmp((const char *)root->name, "provisioning") != 0) {
+	if (doc->intSubset || !root || root->ns ||
+	    strcmp((const char *)root->name, "provisioning") != 0) {
 		fail(err, BW_STORE_ERROR_INVALID, path, root ? (int)xmlGetLineNo(root) : 1,
 		     doc->intSubset ? "a DTD is not allowed" :
 		     "the root element must be <provisioning>");
@@ -203,7 +225,7 @@ static GPtrArray *collect(bw_store *s, xmlDocPtr doc, const char *path, GError *
 		if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE ||
 		    (n->type == XML_TEXT_NODE && blank(n->content)))
 			continue;
-		item *it = record_item(s, n, path, err);
+		item *it = record_item(max_value, n, path, err);
 		ok = it != NULL;
 		if (ok && !g_hash_table_add(seen, it->key)) {
 			fail(err, BW_STORE_ERROR_INVALID, path, it->line,
@@ -217,6 +239,23 @@ static GPtrArray *collect(bw_store *s, xmlDocPtr doc, const char *path, GError *
 	if (!ok)
 		g_clear_pointer(&items, g_ptr_array_unref);
 	return items;
+}
+
+gboolean bw_provision_parse(const char *buf, gsize len, const char *name, gsize max_value,
+			    GPtrArray **records, GError **err)
+{
+	*records = NULL;
+	if (len > PROVISION_FILE_MAX) {
+		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID,
+			    "provision: %s: %" G_GSIZE_FORMAT " bytes is over the limit of %d",
+			    name, len, PROVISION_FILE_MAX);
+		return FALSE;
+	}
+	xmlDocPtr doc = parse(name, buf, len, err);
+	if (doc)
+		*records = collect(max_value ? max_value : BW_STORE_DEFAULT_VALUE, doc, name, err);
+	xmlFreeDoc(doc);
+	return *records != NULL;
 }
 
 /* ---- applying ---- */
@@ -272,11 +311,10 @@ gboolean bw_store_import_xml(bw_store *s, const char *path, const char *actor,
 		*count = 0;
 	if (!read_bounded(path, &buf, &len, err))
 		return FALSE;
-	xmlDocPtr doc = parse(path, buf, len, err);
+	GPtrArray *items = NULL;
+	gboolean parsed = bw_provision_parse(buf, len, path, s->max_value, &items, err);
 	g_free(buf);
-	GPtrArray *items = doc ? collect(s, doc, path, err) : NULL;
-	xmlFreeDoc(doc);
-	if (!items)
+	if (!parsed)
 		return FALSE;
 	g_mutex_lock(&s->lock);
 	gboolean ok = bw_store_begin_locked(s, err);

@@ -95,4 +95,17 @@ gboolean bw_audit_verify_db(sqlite3 *db, const bw_audit_head *head,
 char    *bw_audit_anchor_format(const bw_audit_anchor *a);
 gboolean bw_audit_anchor_parse(const char *text, bw_audit_anchor *a);
 
+/* provision.c: one validated <record> of a provisioning file. */
+typedef struct bw_provision_record {
+	char   *key;
+	GBytes *value;
+	int     line;
+} bw_provision_record;
+/* Parses and validates a provisioning file held in buf (name is used in
+ * messages) without touching a store: *records gets a GPtrArray of
+ * bw_provision_record* in file order, or NULL with an error. max_value 0:
+ * the store's default value limit. */
+gboolean bw_provision_parse(const char *buf, gsize len, const char *name, gsize max_value,
+			    GPtrArray **records, GError **err);
+
 #endif

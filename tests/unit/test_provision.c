@@ -1,9 +1,10 @@
 /* Unit tests of XML provisioning: export/import round trip (text and
  * base64 values), audit of each change, errors naming file:line and key,
- * XXE/DTD refusal, and all-or-nothing imports. */
+ * XXE/DTD refusal, and all-or-nothing imports; the store-less parser
+ * (bw_provision_parse) on buffers. */
 #include <string.h>
 #include "testutil.h"
-#include "storedb.h"
+#include "storeint.h"
 
 typedef struct fx {
 	char     *dir;
@@ -160,7 +161,10 @@ static void test_xxe(fx *f, gconstpointer data)
 		     BW_STORE_ERROR_INVALID, "", NULL);
 	import_fails(f, "<!DOCTYPE provisioning [<!ENTITY x \"hello\">]>\n"
 		     "<provisioning>\n<record key=\"a\">&x;</record>\n</provisioning>\n",
-		     BW_STORE_ERROR_INVALID, "2:", "a DTD is not allowed");
+		     BW_STORE_ERROR_INVALID, "1:", "a DTD is not allowed");
+	/* the DOCTYPE's own line, even after a long prolog */
+	import_fails(f, "<?xml version=\"1.0\"?>\n<!-- a -->\n\n<!DOCTYPE provisioning>\n"
+		     "<provisioning/>\n", BW_STORE_ERROR_INVALID, "4:", "a DTD is not allowed");
 	g_assert_false(bw_store_get(f->s, "a", NULL, NULL, NULL));
 }
 
@@ -214,6 +218,45 @@ static void test_missing_file(fx *f, gconstpointer data)
 	g_free(p);
 }
 
+/* The parser alone: records in file order, decoded, with their lines. */
+static void test_parse_buffer(void)
+{
+	static const char text[] = "<provisioning>\n<!-- c -->\n<record key=\"ext/1\">a&amp;b"
+		"</record>\n<record key=\"bin/1\" encoding=\"base64\">AAEC/w==</record>\n"
+		"<record key=\"e\"/>\n</provisioning>\n";
+	GPtrArray *recs = NULL;
+	GError *err = NULL;
+	g_assert_true(bw_provision_parse(text, strlen(text), "buf", 0, &recs, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(recs->len, ==, 3);
+	const bw_provision_record *r = recs->pdata[0];
+	gsize n = 0;
+	const char *d = g_bytes_get_data(r->value, &n);
+	g_assert_cmpstr(r->key, ==, "ext/1");
+	g_assert_cmpint(r->line, ==, 3);
+	g_assert_cmpmem(d, n, "a&b", 3);
+	r = recs->pdata[1];
+	d = g_bytes_get_data(r->value, &n);
+	g_assert_cmpmem(d, n, "\0\1\2\xff", 4);
+	r = recs->pdata[2];
+	g_assert_cmpuint(g_bytes_get_size(r->value), ==, 0);
+	g_ptr_array_unref(recs);
+
+	/* its own value limit; the name in messages; not NUL-terminated input */
+	g_assert_false(bw_provision_parse(text, strlen(text), "buf", 2, &recs, &err));
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_TOO_LARGE);
+	g_assert_nonnull(strstr(err->message, "provision: buf:3: key 'ext/1'"));
+	g_assert_null(recs);
+	g_clear_error(&err);
+	g_assert_false(bw_provision_parse(text, 20, "cut", 0, &recs, &err));
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID);
+	g_assert_true(g_str_has_prefix(err->message, "provision: cut:"));
+	g_clear_error(&err);
+	g_assert_false(bw_provision_parse("", 0, "empty", 0, &recs, &err));
+	g_assert_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID);
+	g_clear_error(&err);
+}
+
 #define ADD(name, fn) g_test_add(name, fx, NULL, fx_setup, fn, fx_teardown)
 
 int main(int argc, char **argv)
@@ -224,5 +267,6 @@ int main(int argc, char **argv)
 	ADD("/provision/xxe", test_xxe);
 	ADD("/provision/atomic", test_atomic);
 	ADD("/provision/missing-file", test_missing_file);
+	g_test_add_func("/provision/parse-buffer", test_parse_buffer);
 	return g_test_run();
 }
