@@ -8,8 +8,8 @@
  * directory to that user and switches for good (verified). */
 #define G_LOG_DOMAIN "harden"
 #include "tlsctx.h"
+#include "util.h"
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <grp.h>
 #include <pwd.h>
@@ -22,17 +22,8 @@
 #define HARDEN_MAX_DEPTH 16      /* how deep chown goes in the data directory */
 #define HARDEN_PW_BUF_MAX 65536
 
-static gboolean bw_harden_unsafe(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean bw_harden_unsafe(GError **err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(err, BW_TLS_ERROR, BW_TLS_ERROR_UNSAFE, msg);
-	g_free(msg);
-	return FALSE;
-}
+#define bw_harden_unsafe(err, ...) \
+	bw_util_fail((err), BW_TLS_ERROR, BW_TLS_ERROR_UNSAFE, __VA_ARGS__)
 
 static gboolean bw_harden_check_self(const char *path, const struct stat *st, GError **err)
 {

@@ -9,6 +9,7 @@
  * after use and never logged. */
 #define G_LOG_DOMAIN "tls"
 #include "tlsctx.h"
+#include "util.h"
 #include <bulwark/tls.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -627,17 +628,8 @@ static gboolean bw_tls_is_customer(const bw_tls_params *p)
 	return p->certificate || p->key || p->pkcs12;
 }
 
-static gboolean bw_tls_invalid(GError **err, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean bw_tls_invalid(GError **err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(err, BW_TLS_ERROR, BW_TLS_ERROR_INVALID, msg);
-	g_free(msg);
-	return FALSE;
-}
+#define bw_tls_invalid(err, ...) \
+	bw_util_fail((err), BW_TLS_ERROR, BW_TLS_ERROR_INVALID, __VA_ARGS__)
 
 static gboolean bw_tls_validate(const bw_tls_params *p, GError **err)
 {
