@@ -9,11 +9,12 @@ CRAM-MD5 (the relay reports the mechanism used); implicit TLS; a relay
 certificate from another CA is refused (nothing delivered, the mail stays
 queued, the error logged); a TLS 1.2-only relay is refused unless
 min-tls="1.2"; a relay down across a bulwarkd restart receives the queued
-mail exactly once when it comes up; retry-max-age gives up with
+mail exactly once when it comes up; a stop with a transfer hanging is
+bounded; retry-max-age gives up with
 smtp.delivery.failed and the file in mailq/failed; CR/LF in event fields
 adds no header; a group-readable password file is refused; the password
 never reaches the log."""
-import glob, os, queue, shutil, subprocess, tempfile, threading, time
+import glob, os, queue, shutil, socket, subprocess, tempfile, threading, time
 from bwtest import Tap, Daemon, build, pick_port
 from smtpfix import SmtpRelay, make_ca
 
@@ -296,6 +297,35 @@ try:
             t.ok(not bad and all(r["rcpt"] == ["noc@example.org"] for r in relay.received),
                  "injection: no Bcc/X-Injected header, no extra recipient",
                  "\n---\n".join(m.as_string() for m in msgs))
+
+    # --- stop while a transfer hangs: bounded, clean exit, mail kept ---
+    mute = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    mute.bind(("127.0.0.1", 0))
+    mute.listen(4)
+    accepted = threading.Event()
+    held = []
+
+    def accept_and_hold():
+        try:
+            conn, _addr = mute.accept()   # then say nothing: no greeting
+            held.append(conn)
+            accepted.set()
+        except OSError:
+            pass
+
+    threading.Thread(target=accept_and_hold, daemon=True).start()
+    try:
+        with Case(module(mute.getsockname()[1], None)) as c:
+            c.trigger()
+            t.ok(accepted.wait(30), "hanging relay: the sender connected")
+            rc = c.d.stop()
+            t.ok(rc == 0, "hanging relay: bulwarkd stops cleanly with a transfer in flight "
+                 "(exit %s; None means it had to be killed)" % rc, c.d.output())
+            t.ok(len(c.queued()) >= 1, "hanging relay: the mail stays queued")
+    finally:
+        mute.close()
+        for conn in held:
+            conn.close()
 
     # --- a password file others can read is refused ---
     loose = os.path.join(tmp, "loose")
