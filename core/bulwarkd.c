@@ -10,6 +10,7 @@
 #include "storedb.h"
 #include "tlsctx.h"
 #include "businternal.h"
+#include "callint.h"
 #include <bulwark/bulwark.h>
 #include <errno.h>
 #include <glib-unix.h>
@@ -196,6 +197,8 @@ static gboolean start(bw_config *cfg, GError **err)
 	if (!bw_tls_configure(cfg, err) || !bw_alarms_start(d.store, err) || !start_control(cfg, err)
 	    || !bw_threads_start(err))
 		return FALSE;
+	if (!bw_calls_start(err))
+		return FALSE;
 	if (!bw_loader_apply(cfg, err))
 		return FALSE;
 	if (!bw_harden_drop_privileges(bw_config_user(cfg), bw_config_data_dir(cfg), err))
@@ -209,6 +212,7 @@ static void shutdown_all(void)
 	if (d.store)
 		bw_backup_schedule(d.store, d.backup_dir, 0, 0);
 	bw_loader_shutdown();
+	bw_calls_stop();
 	bw_threads_stop();
 	bw_ctl_stop();
 	bw_alarms_stop();

@@ -155,5 +155,25 @@ bw_extension *bw_extension_lookup(const char *number);       /* NULL: none */
 bw_extension *bw_extension_by_user(const char *sip_user);    /* NULL: none */
 void          bw_extension_free(bw_extension *e);
 
+/* ---- BEGIN call engine additions (owner: the call area) ----
+ * Trunk records are kept raw for their drivers: the JSON text of
+ * trunk/<name> as stored (g_free), or NULL when there is no such valid
+ * trunk. The directory itself reads only "driver" (default "sip"),
+ * "direct_extensions" (bool, default false: may callers on this trunk
+ * dial an extension number directly), "cor" and "srtp". */
+char  *bw_trunk_json(const char *name);
+/* Names of the valid trunks, sorted (g_strfreev). */
+char **bw_trunk_names(void);
+/* The bound on concurrent calls (default 1000; 0 restores the default);
+ * an incoming call over it is refused with 503. Any thread. */
+void   bw_call_set_max(guint max_calls);
+/* Ownership notes for drivers:
+ * - Call bw_call_incoming only for an AUTHENTICATED caller (or a trusted
+ *   trunk peer): its 404/480/486 answers say whether a number exists.
+ * - When bw_call_incoming returns NULL, the engine has already freed `in`
+ *   (its driver_data stays the driver's): answer *code and forget `in`.
+ * - Report on an outbound leg only after originate has returned it. */
+/* ---- END call engine additions ---- */
+
 G_END_DECLS
 #endif
