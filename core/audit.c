@@ -16,6 +16,7 @@
  * these two, with a note. A chain one record past the head is a finding. */
 #define _POSIX_C_SOURCE 200809L
 #include "storeint.h"
+#include "util.h"
 #include <bulwark/audit.h>
 
 #include <errno.h>
@@ -125,14 +126,15 @@ gboolean bw_audit_head_parse(const char *text, bw_audit_head *h)
 
 gboolean bw_audit_head_load(const char *path, bw_audit_head *h, GError **err)
 {
-	char *text = NULL;
 	gsize len = 0;
 	GError *e = NULL;
-	if (!g_file_get_contents(path, &text, &len, &e)) {
+	char *text = bw_util_read_file(path, 255, &len, &e);
+	if (!text && !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_FAILED)) {
 		g_propagate_error(err, e);
 		return FALSE;
 	}
-	gboolean ok = len < 256 && strlen(text) == len && bw_audit_head_parse(text, h);
+	g_clear_error(&e);
+	gboolean ok = text && strlen(text) == len && bw_audit_head_parse(text, h);
 	g_free(text);
 	if (!ok)
 		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,

@@ -10,6 +10,7 @@
 #include <libxml/xmlschemastypes.h>
 #include <libxml/xmlerror.h>
 #include "confint.h"
+#include "util.h"
 
 #define RNG_NS "http://relaxng.org/ns/structure/1.0"
 #define RNG_REF_DEPTH 16
@@ -528,10 +529,8 @@ gboolean bw_config_rng_fragment(const char *rng_path, xmlNode *el,
 	GError *ge = NULL;
 	char *label = bw_config_xml_label(el);
 	bw_rng *rng = NULL;
-	if (!g_file_get_contents(rng_path, &buf, &len, &ge))
+	if (!(buf = bw_util_read_file(rng_path, 1024 * 1024, &len, &ge)))
 		why = g_strdup(ge->message);
-	else if (len > 1024 * 1024)
-		why = g_strdup("larger than 1 MiB");
 	else
 		rng = bw_rng_load_buffer(buf, len, rng_path, &why);
 	gboolean ok = FALSE;

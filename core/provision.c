@@ -16,9 +16,9 @@
  * survive an XML round trip, base64 otherwise. */
 #define _POSIX_C_SOURCE 200809L
 #include "storeint.h"
+#include "util.h"
 
 #include <string.h>
-#include <glib/gstdio.h>
 #include <libxml/parser.h>
 #include <libxml/SAX2.h>
 #include <libxml/tree.h>
@@ -52,24 +52,15 @@ static void fail(GError **err, int code, const char *file, int line, const char 
 
 static gboolean read_bounded(const char *path, char **buf, gsize *len, GError **err)
 {
-	GStatBuf st;
-	if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > PROVISION_FILE_MAX) {
-		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID,
-			    "provision: %s: not a regular file of at most %d bytes", path,
-			    PROVISION_FILE_MAX);
-		return FALSE;
-	}
 	GError *e = NULL;
-	if (!g_file_get_contents(path, buf, len, &e)) {
-		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO, "provision: %s", e->message);
-		g_error_free(e);
-		return FALSE;
-	}
-	if (*len <= PROVISION_FILE_MAX)
+	*buf = bw_util_read_file(path, PROVISION_FILE_MAX, len, &e);
+	if (*buf)
 		return TRUE;
-	g_free(*buf);
-	g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID,
-		    "provision: %s grew over %d bytes while read", path, PROVISION_FILE_MAX);
+	gboolean io = !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_FAILED) &&
+		      !g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_INVAL);
+	g_set_error(err, BW_STORE_ERROR, io ? BW_STORE_ERROR_IO : BW_STORE_ERROR_INVALID,
+		    "provision: %s", e->message);
+	g_error_free(e);
 	return FALSE;
 }
 

@@ -1,8 +1,10 @@
 /* Stand-ins for the loader and TLS entry points the configuration checks
  * call, so the libFuzzer build of fuzz_config compiles only the config
- * sources: no module is ever found, certificate files are never opened. */
+ * sources: no module is ever found, certificate files are never opened,
+ * and so no module schema fragment is ever read. */
 #include "loader.h"
 #include "tlsctx.h"
+#include "util.h"
 
 G_DEFINE_QUARK(bw-loader-error-quark, bw_loader_error)
 
@@ -29,4 +31,10 @@ void bw_probe_free(bw_probe *p)
 gboolean bw_tls_check_files(const bw_conf_node *tls, GError **err)
 {
 	return TRUE;
+}
+
+char *bw_util_read_file(const char *path, gsize max, gsize *len, GError **err)
+{
+	g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: not read by fuzz_config", path);
+	return NULL;
 }
