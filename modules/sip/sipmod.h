@@ -23,6 +23,7 @@
 typedef struct sipmod {
 	bw_module *module;
 	struct sip *sip;              /* the libre stack */
+	struct dnsc *dnsc;            /* DNS client for outgoing requests, may be NULL */
 	char *realm;                  /* digest realm: the system name */
 	char *server_name;            /* Server/User-Agent: no version */
 	/* limits from the configuration */
@@ -30,13 +31,20 @@ typedef struct sipmod {
 	guint max_contacts_default;
 	guint min_expires, max_expires, default_expires;
 	guint ring_timeout;           /* seconds, no-answer */
+	guint max_calls;              /* concurrent calls through the B2BUA */
 } sipmod;
 
 extern sipmod *sip_mod;           /* the running instance (one) */
 
 /* ---- dispatch (sipmod.c): a request handler per method ---- */
 typedef bool (sip_method_h)(const struct sip_msg *msg);
-/* b2bua.c and trunk.c register INVITE/OPTIONS/... handlers at their init */
+/* b2bua.c and trunk.c register INVITE/OPTIONS/... handlers at their init.
+ * A handler returns true when it answered (or kept) the request, false to
+ * let libre's later listeners (sipsess) have it. Without a handler:
+ * OPTIONS gets 200 with Allow; an in-dialog request goes on to libre's
+ * later listeners; CANCEL gets 481; other RFC 3261 methods 405 with Allow;
+ * unknown methods 501. Requests reach handlers only after the DoS check,
+ * the size and rate limits and the RFC 3261 8.2 checks. */
 void sip_dispatch_register(const char *method, sip_method_h *h);
 
 /* ---- digest authentication (auth.c) ----
