@@ -40,8 +40,8 @@ typedef struct bw_smtp {
 	gboolean     kicked;         /* under lock: a message was queued */
 	gint64       stop_deadline;  /* monotonic; set with stopping */
 	gint         dropped;        /* atomic: refused mails in total */
-	gint64       last_drop_log;  /* monotonic; writer thread only */
-	guint        drops_unlogged; /* writer thread only */
+	gint64       last_drop_log;  /* under lock; monotonic */
+	guint        drops_unlogged; /* under lock */
 	bw_sub      *test_sub;
 } bw_smtp;
 

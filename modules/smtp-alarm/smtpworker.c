@@ -39,17 +39,24 @@ void bw_smtp_drop(bw_smtp *st, const char *rule, const char *why)
 	gint64 now = g_get_monotonic_time();
 	char n[16];
 
+	guint unlogged;
+
 	g_snprintf(n, sizeof n, "%d", total);
 	bw_event_emit("smtp.queue.dropped", "rule", rule, "error", why, "dropped", n, NULL);
+	/* called from the management thread (sink) and the writer thread */
+	g_mutex_lock(&st->lock);
 	if (st->last_drop_log != 0 && now - st->last_drop_log < SMTP_DROP_LOG_EVERY) {
 		st->drops_unlogged++;
+		g_mutex_unlock(&st->lock);
 		return;
 	}
-	g_warning("smtp-alarm: alarm mail for rule %s not queued: %s (%d refused in "
-		  "total, %u since the last such message)", rule, why, total,
-		  st->drops_unlogged);
+	unlogged = st->drops_unlogged;
 	st->last_drop_log = now;
 	st->drops_unlogged = 0;
+	g_mutex_unlock(&st->lock);
+	g_warning("smtp-alarm: alarm mail for rule %s not queued: %s (%d refused in "
+		  "total, %u not logged since the last such message)", rule, why, total,
+		  unlogged);
 }
 
 static void smtp_writer_run(gpointer data, gpointer user_data)

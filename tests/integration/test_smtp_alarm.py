@@ -10,7 +10,7 @@ certificate from another CA is refused (nothing delivered, the mail stays
 queued, the error logged); a TLS 1.2-only relay is refused unless
 min-tls="1.2"; a relay down across a bulwarkd restart receives the queued
 mail exactly once when it comes up; a stop with a transfer hanging is
-bounded; retry-max-age gives up with
+bounded; a full queue refuses with smtp.queue.dropped; retry-max-age gives up with
 smtp.delivery.failed and the file in mailq/failed; CR/LF in event fields
 adds no header; a group-readable password file is refused; the password
 never reaches the log."""
@@ -274,6 +274,23 @@ try:
         # about the failure itself: only the test rule's files count here)
         t.ok(len(rule_files(c.failed(), rule)) == 1 and not rule_files(c.queued(), rule),
              "retry-max-age: the file moved to mailq/failed", (c.queued(), c.failed()))
+
+    # --- a full queue refuses, counts and reports ---
+    with Case(module(pick_port(), None, queue_max="1")) as c:
+        ev = Events(c.d, "smtp.*")
+        try:
+            t.ok(ev.live(c.d), "events stream is live (queue bound)")
+            c.d.ctl("emit", "smtp.test", "text=first")
+            t.ok(wait_until(lambda: len(c.queued()) == 1, 15), "queue-max 1: first mail queued")
+            c.d.ctl("emit", "smtp.test", "text=second")
+            line = ev.wait_for(lambda l: "smtp.queue.dropped" in l, 15)
+            t.ok(line is not None and "dropped=1" in line and "full" in line,
+                 "queue-max 1: the second mail is refused with smtp.queue.dropped",
+                 "\n".join(ev.seen))
+            t.ok(len(c.queued()) == 1 and "not queued" in c.d.output(),
+                 "queue-max 1: still one file, the refusal logged", c.d.output())
+        finally:
+            ev.close()
 
     # --- CR/LF in event fields adds no header ---
     with SmtpRelay(starttls=True) as relay:
