@@ -370,6 +370,7 @@ static gboolean target_resolve(const bw_directory *d, bw_call_attempt *a, const 
 		if (!e)
 			return FALSE;
 		a->target.srtp = e->srtp;
+		a->target.number = a->target.number ? a->target.number : e->number;
 		a->target.display = a->target.display ? a->target.display : e->name;
 		a->target.group = a->target.group ? a->target.group : e->cor;
 		*driver = "sip";   /* until minet and tdm bring their own */

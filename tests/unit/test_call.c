@@ -1,0 +1,592 @@
+/* The call engine with the signalling thread running and a channel driver
+ * defined here (registered as "sip" for extensions and "testtrunk" for
+ * trunks): default routing, hooks, relays both ways, forking, CANCEL,
+ * failures, re-offers, a media service, the max-calls bound, events,
+ * metrics and call records in cdr.db (surviving a reopen). Every engine
+ * call runs on the signalling thread through bw_sig_call_sync; the driver
+ * writes what the engine asked of it into a log the test compares. */
+#include "businternal.h"
+#include "callint.h"
+#include "daemon.h"
+#include "storedb.h"
+#include "testutil.h"
+#include <bulwark/bulwark.h>
+#include <string.h>
+
+/* ---- the test driver ---- */
+
+typedef struct tleg {
+	char name[16];
+	bw_channel *ch;
+} tleg;
+
+static GString *tlog;
+static guint n_out;
+static int originate_rc;
+static gboolean unreachable;
+static tleg *last_out;
+
+static void logf_(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_string_append_vprintf(tlog, fmt, ap);
+	va_end(ap);
+	g_string_append_c(tlog, '\n');
+}
+
+static const char *leg_name(bw_channel *ch) { return ((tleg *)bw_channel_driver_data(ch))->name; }
+
+static int drv_originate(const bw_originate *o, bw_channel **out)
+{
+	g_assert_true(bw_in_sig_thread());
+	if (originate_rc)
+		return originate_rc;
+	tleg *l = g_new0(tleg, 1);
+	g_snprintf(l->name, sizeof l->name, "out%u", ++n_out);
+	l->ch = bw_channel_new(o->target->kind == BW_PARTY_TRUNK ? "testtrunk" : "sip", l);
+	logf_("%s originate target=%s number=%s from=%s sdp=%s", l->name, o->target->id, o->number,
+	      o->caller->number, o->sdp ? o->sdp : "-");
+	last_out = l;
+	*out = l->ch;
+	return 0;
+}
+
+static void drv_progress(bw_channel *ch, int code, const char *sdp)
+{
+	logf_("%s progress %d %s", leg_name(ch), code, sdp ? sdp : "-");
+}
+
+static void drv_answer(bw_channel *ch, const char *sdp)
+{
+	logf_("%s answer %s", leg_name(ch), sdp ? sdp : "-");
+}
+
+static void drv_update(bw_channel *ch, const char *sdp)
+{
+	logf_("%s update %s", leg_name(ch), sdp ? sdp : "-");
+}
+
+static void drv_hangup(bw_channel *ch, int code, const char *reason)
+{
+	tleg *l = bw_channel_driver_data(ch);
+	logf_("%s hangup %d %s", l->name, code, reason ? reason : "-");
+	if (l == last_out)
+		last_out = NULL;
+	g_free(l);
+}
+
+static gboolean drv_reachable(const bw_party *target) { return !unreachable; }
+
+static const bw_channel_driver sip_drv = { "sip", drv_originate, drv_progress, drv_answer,
+					   drv_update, drv_hangup, drv_reachable };
+static const bw_channel_driver trunk_drv = { "testtrunk", drv_originate, drv_progress,
+					     drv_answer, drv_update, drv_hangup, drv_reachable };
+
+/* ---- running engine calls on the signalling thread ---- */
+
+enum { OP_INCOMING, OP_RINGING, OP_ANSWERED, OP_FAILED, OP_REOFFER, OP_UPDATED, OP_HUNGUP };
+
+typedef struct op {
+	int kind;
+	tleg *leg;
+	int code;
+	const char *sdp, *text;
+	/* OP_INCOMING */
+	bw_party_kind caller_kind;
+	const char *caller, *dialed;
+	bw_call *call;
+	char reason[128];
+} op;
+
+static void sig_op(void *data)
+{
+	op *o = data;
+	bw_channel *ch = o->leg ? o->leg->ch : NULL;
+	switch (o->kind) {
+	case OP_INCOMING: {
+		bw_party p = { o->caller_kind, o->caller, o->caller, "Caller Name", NULL, 0 };
+		o->call = bw_call_incoming(ch, &p, o->dialed, o->sdp, BW_CALL_NORMAL, &o->code,
+					   o->reason, sizeof o->reason);
+		break;
+	}
+	case OP_RINGING: bw_channel_ringing(ch, o->code, o->sdp); break;
+	case OP_ANSWERED: bw_channel_answered(ch, o->sdp); break;
+	case OP_FAILED: bw_channel_failed(ch, o->code, o->text); break;
+	case OP_REOFFER: bw_channel_reoffer(ch, o->sdp); break;
+	case OP_UPDATED: bw_channel_updated(ch, o->sdp); break;
+	case OP_HUNGUP: bw_channel_hungup(ch, o->text); break;
+	}
+}
+
+static void run(op *o) { g_assert_cmpint(bw_sig_call_sync(sig_op, o, 5000), ==, 0); }
+
+static void leg_op(int kind, tleg *leg, int code, const char *sdp, const char *text)
+{
+	op o = { .kind = kind, .leg = leg, .code = code, .sdp = sdp, .text = text };
+	run(&o);
+}
+
+typedef struct incoming {
+	tleg *in;      /* NULL once the engine freed it */
+	bw_call *call;
+	int code;
+	char reason[128];
+} incoming;
+
+static incoming call_from(bw_party_kind kind, const char *caller, const char *dialed,
+			  const char *sdp)
+{
+	tleg *in = g_new0(tleg, 1);
+	g_strlcpy(in->name, "in", sizeof in->name);
+	in->ch = bw_channel_new(kind == BW_PARTY_TRUNK ? "testtrunk" : "sip", in);
+	op o = { .kind = OP_INCOMING, .leg = in, .sdp = sdp, .caller_kind = kind,
+		 .caller = caller, .dialed = dialed };
+	run(&o);
+	incoming r = { in, o.call, o.code, "" };
+	g_strlcpy(r.reason, o.reason, sizeof r.reason);
+	if (!o.call) {
+		g_free(in);   /* refused at once: the engine freed the channel */
+		r.in = NULL;
+	}
+	return r;
+}
+
+static void expect_log(const char *want)
+{
+	g_assert_cmpstr(tlog->str, ==, want);
+	g_string_truncate(tlog, 0);
+}
+
+/* ---- events ---- */
+
+static GPtrArray *events;   /* bw_event* seen, management thread */
+static gint ended;
+
+static void on_event(const bw_event *ev, void *unused)
+{
+	g_ptr_array_add(events, bw_event_ref((bw_event *)ev));
+	if (g_str_equal(bw_event_type(ev), "call.ended"))
+		g_atomic_int_inc(&ended);
+}
+
+/* Waits for the n-th call.ended since the test began; returns it. */
+static const bw_event *wait_ended(gint n)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (g_atomic_int_get(&ended) < n && g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(500);
+	g_assert_cmpint(g_atomic_int_get(&ended), >=, n);
+	gint seen = 0;
+	for (guint i = 0; i < events->len; i++)
+		if (g_str_equal(bw_event_type(events->pdata[i]), "call.ended") && ++seen == n)
+			return events->pdata[i];
+	g_assert_not_reached();
+}
+
+static gint64 metric_value(const char *name)
+{
+	bw_metric *m = bw_metric_find(name);
+	g_assert_nonnull(m);
+	return bw_metric_value(m);
+}
+
+/* ---- fixture ---- */
+
+typedef struct {
+	char *dir;
+	bw_store *store;
+	bw_sub *sub;
+} fixture;
+
+static void put(bw_store *s, const char *key, const char *json)
+{
+	GError *err = NULL;
+	g_assert_cmpint(bw_store_put(s, key, json, strlen(json), BW_STORE_ANY, &err), >, 0);
+	g_assert_no_error(err);
+}
+
+static void fx_setup(fixture *f, gconstpointer unused)
+{
+	GError *err = NULL;
+	f->dir = bw_test_tmpdir();
+	char *path = g_build_filename(f->dir, "bulwark.db", NULL);
+	f->store = bw_store_open(path, 0, &err);
+	g_assert_no_error(err);
+	g_free(path);
+	put(f->store, "ext/100", "{\"name\":\"Alice\",\"sip_user\":\"alice\"}");
+	put(f->store, "ext/200", "{\"name\":\"Bob\"}");
+	put(f->store, "trunk/prov", "{\"driver\":\"testtrunk\",\"srtp\":\"off\"}");
+	put(f->store, "route/out/0", "{\"trunk\":\"prov\",\"strip\":1,\"prepend\":\"+49\"}");
+	put(f->store, "route/did/4930555", "{\"extension\":\"200\"}");
+	g_assert_true(bw_calls_start_at(f->store, f->dir, &err));
+	g_assert_no_error(err);
+	tlog = g_string_new(NULL);
+	n_out = 0;
+	originate_rc = 0;
+	unreachable = FALSE;
+	events = g_ptr_array_new_with_free_func((GDestroyNotify)bw_event_unref);
+	ended = 0;
+	f->sub = bw_bus_subscribe("call.*", NULL, 0, on_event, NULL);
+}
+
+static void fx_teardown(fixture *f, gconstpointer unused)
+{
+	bw_calls_stop();
+	bw_bus_unsubscribe(f->sub);
+	g_ptr_array_unref(events);
+	g_string_free(tlog, TRUE);
+	bw_store_close(f->store);
+	bw_test_rmtree(f->dir);
+	g_free(f->dir);
+}
+
+/* ---- tests ---- */
+
+static void test_ext_to_ext(fixture *f, gconstpointer unused)
+{
+	gint64 total = metric_value("calls.total");
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", "offerA");
+	g_assert_nonnull(c.call);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=offerA\n");
+	g_assert_cmpint(metric_value("calls.active"), ==, 1);
+	g_assert_cmpint(metric_value("calls.total"), ==, total + 1);
+	tleg *out = last_out;
+	leg_op(OP_RINGING, out, 180, NULL, NULL);
+	leg_op(OP_RINGING, out, 183, "early", NULL);
+	expect_log("in progress 180 -\nin progress 183 early\n");
+	leg_op(OP_ANSWERED, out, 0, "answerB", NULL);
+	expect_log("in answer answerB\n");
+	/* re-offers both ways: the answer goes back to who offered */
+	leg_op(OP_REOFFER, c.in, 0, "hold", NULL);
+	leg_op(OP_UPDATED, out, 0, "held", NULL);
+	leg_op(OP_REOFFER, out, 0, "resume", NULL);
+	leg_op(OP_UPDATED, c.in, 0, "resumed", NULL);
+	expect_log("out1 update hold\nin answer held\nin update resume\nout1 answer resumed\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, "BYE");
+	g_free(c.in);
+	expect_log("out1 hangup 0 caller hung up: BYE\n");
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "caller"), ==, "100");
+	g_assert_cmpstr(bw_event_get(ev, "caller_name"), ==, "Caller Name");
+	g_assert_cmpstr(bw_event_get(ev, "callee"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "dialed"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "answered");
+	g_assert_cmpstr(bw_event_get(ev, "secure"), ==, "no/no");
+	g_assert_cmpstr(bw_event_get(ev, "trunk"), ==, "");
+	g_assert_cmpuint(strlen(bw_event_get(ev, "call_id")), ==, 32);
+	g_assert_cmpstr(bw_event_get(ev, "answer"), !=, "");
+	for (guint i = 0; i < BW_CDR_NFIELDS; i++)
+		g_assert_nonnull(bw_event_get(ev, bw_cdr_fields[i]));
+	/* started, ringing (once), answered, ended: in order */
+	GString *types = g_string_new(NULL);
+	for (guint i = 0; i < events->len; i++)
+		g_string_append_printf(types, "%s ", bw_event_type(events->pdata[i]));
+	g_assert_cmpstr(types->str, ==, "call.started call.ringing call.answered call.ended ");
+	g_string_free(types, TRUE);
+
+	g_assert_true(bw_cdr_flush(5000));
+	GError *err = NULL;
+	GPtrArray *rows = bw_cdr_last(5, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(rows->len, ==, 1);
+	char **v = rows->pdata[0];
+	g_assert_cmpstr(v[0], ==, bw_event_get(ev, "call_id"));
+	g_assert_cmpstr(v[11], ==, "answered");
+	g_assert_cmpstr(v[8], ==, "200");
+	g_ptr_array_unref(rows);
+}
+
+static void test_callee_hangs_up(fixture *f, gconstpointer unused)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	tleg *out = last_out;
+	leg_op(OP_ANSWERED, out, 0, NULL, NULL);
+	leg_op(OP_HUNGUP, out, 0, NULL, "BYE");
+	g_free(out);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=-\nin answer -\n"
+		   "in hangup 0 callee hung up: BYE\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(1), "disposition"), ==, "answered");
+	(void)c;
+}
+
+/* The driver forks; the engine takes the first answer and ends nothing. */
+static void test_first_answer_wins(fixture *f, gconstpointer unused)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", "o");
+	tleg *out = last_out;
+	leg_op(OP_ANSWERED, out, 0, "first", NULL);
+	leg_op(OP_ANSWERED, out, 0, "second", NULL);
+	leg_op(OP_RINGING, out, 180, NULL, NULL);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=o\nin answer first\n");
+	g_assert_cmpuint(bw_calls_active(), ==, 1);
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	expect_log("out1 hangup 0 caller hung up\n");
+}
+
+static void test_cancel(fixture *f, gconstpointer unused)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	leg_op(OP_RINGING, last_out, 180, NULL, NULL);
+	leg_op(OP_HUNGUP, c.in, 0, NULL, "CANCEL");
+	g_free(c.in);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=-\nin progress 180 -\n"
+		   "out1 hangup 487 caller hung up: CANCEL\n");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "cancelled");
+	g_assert_cmpstr(bw_event_get(ev, "answer"), ==, "");
+	g_assert_cmpstr(bw_event_get(ev, "billsec"), ==, "0");
+}
+
+static void fail_with(int code, const char *reason, const char *want_log, const char *disp,
+		      gint n)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	tleg *out = last_out;
+	g_string_truncate(tlog, 0);
+	leg_op(OP_FAILED, out, code, NULL, reason);
+	g_free(out);
+	expect_log(want_log);
+	g_assert_cmpstr(bw_event_get(wait_ended(n), "disposition"), ==, disp);
+	(void)c;
+}
+
+static void test_failed_relayed(fixture *f, gconstpointer unused)
+{
+	fail_with(486, "Busy Here", "in hangup 486 486 Busy Here\n", "busy", 1);
+	fail_with(480, "no answer", "in hangup 480 480 no answer\n", "no-answer", 2);
+	fail_with(42, "nonsense", "in hangup 500 500 nonsense\n", "failed", 3);
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+}
+
+static void test_default_routes(fixture *f, gconstpointer unused)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "0301234", "o");
+	g_assert_nonnull(c.call);
+	expect_log("out1 originate target=prov number=+49301234 from=100 sdp=o\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "trunk"), ==, "prov");
+	g_assert_cmpstr(bw_event_get(ev, "callee"), ==, "+49301234");
+	g_string_truncate(tlog, 0);
+
+	c = call_from(BW_PARTY_TRUNK, "prov", "4930555", NULL);   /* DID */
+	expect_log("out2 originate target=200 number=200 from=prov sdp=-\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "trunk"), ==, "prov");
+	g_string_truncate(tlog, 0);
+
+	c = call_from(BW_PARTY_EXTENSION, "100", "555", NULL);    /* unknown */
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 404);
+	c = call_from(BW_PARTY_TRUNK, "prov", "200", NULL);       /* not a DID */
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 404);
+	expect_log("");
+	g_assert_cmpstr(bw_event_get(wait_ended(4), "disposition"), ==, "failed");
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+}
+
+static void test_unreachable_and_originate_error(fixture *f, gconstpointer unused)
+{
+	unreachable = TRUE;
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 480);
+	unreachable = FALSE;
+	originate_rc = EIO;
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 503);
+	expect_log("");
+	wait_ended(2);
+}
+
+static bw_hook_result deny_hook(void *args, bw_verdict *v, void *ud)
+{
+	return bw_verdict_deny(v, 403, "%s", "outside office hours");
+}
+
+static bw_hook_result route_hook(void *args, bw_verdict *v, void *ud)
+{
+	bw_call_attempt *a = args;
+	if (!g_str_equal(a->dialed, "999"))
+		return BW_HOOK_CONTINUE;
+	a->target.kind = BW_PARTY_EXTENSION;
+	a->target.id = "200";
+	a->account_code = "acct7";
+	g_strlcpy(a->note, "redirected by test", sizeof a->note);
+	return BW_HOOK_STOP;
+}
+
+static void test_hooks(fixture *f, gconstpointer unused)
+{
+	bw_hook *h = bw_hook_add("call.authorize", 0, "test", deny_hook, NULL);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	bw_hook_remove(h);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 403);
+	g_assert_cmpstr(c.reason, ==, "outside office hours");
+	expect_log("");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "denied");
+	g_assert_cmpstr(bw_event_get(ev, "cause"), ==, "outside office hours");
+
+	h = bw_hook_add("call.route", 0, "test", route_hook, NULL);
+	c = call_from(BW_PARTY_EXTENSION, "100", "999", NULL);
+	bw_hook_remove(h);
+	g_assert_nonnull(c.call);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=-\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	ev = wait_ended(2);
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==, "redirected by test");
+	g_assert_cmpstr(bw_event_get(ev, "account_code"), ==, "acct7");
+	g_assert_cmpstr(bw_event_get(ev, "dialed"), ==, "999");
+}
+
+/* ---- a media service that marks what crossed it ---- */
+
+static gint media_released;
+
+static char *media_offer(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
+			 char *reason, gsize len)
+{
+	if (g_str_equal(sdp, "refuse")) {
+		g_strlcpy(reason, "no common codec", len);
+		return NULL;
+	}
+	return g_strdup_printf("M(%s)", sdp);
+}
+
+static char *media_answer(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
+			  char *reason, gsize len)
+{
+	return g_strdup_printf("A(%s)", sdp);
+}
+
+static void media_release(bw_call *call) { media_released++; }
+
+static const bw_media_v1 media = { media_offer, media_answer, media_release };
+static int media_owner;
+
+static void test_media(fixture *f, gconstpointer unused)
+{
+	bw_module *owner = (bw_module *)&media_owner;
+	g_assert_cmpint(bw_service_provide(owner, "media", 1, &media), ==, 0);
+	media_released = 0;
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", "o");
+	tleg *out = last_out;
+	leg_op(OP_RINGING, out, 183, "e", NULL);
+	leg_op(OP_ANSWERED, out, 0, "a", NULL);
+	leg_op(OP_REOFFER, out, 0, "r", NULL);
+	leg_op(OP_UPDATED, c.in, 0, "u", NULL);
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=M(o)\n"
+		   "in progress 183 A(e)\nin answer A(a)\nin update M(r)\nout1 answer A(u)\n"
+		   "out1 hangup 0 caller hung up\n");
+	g_assert_cmpint(media_released, ==, 1);
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", "refuse");
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 488);
+	g_assert_cmpstr(c.reason, ==, "media refused: no common codec");
+	expect_log("");
+	bw_service_withdraw_owner(owner);
+	wait_ended(2);
+}
+
+static void test_max_calls(fixture *f, gconstpointer unused)
+{
+	bw_call_set_max(2);
+	incoming a = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	incoming b = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	bw_call_set_max(0);
+	g_assert_nonnull(a.call);
+	g_assert_nonnull(b.call);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 503);
+	g_assert_cmpstr(c.reason, ==, "too many calls");
+	g_assert_cmpint(metric_value("calls.active"), ==, 2);
+	leg_op(OP_HUNGUP, a.in, 0, NULL, NULL);
+	leg_op(OP_HUNGUP, b.in, 0, NULL, NULL);
+	g_free(a.in);
+	g_free(b.in);
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+}
+
+/* Calls still up at stop are ended, recorded, and the records are on
+ * disk for the next start. */
+static void test_records_survive(fixture *f, gconstpointer unused)
+{
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	leg_op(OP_ANSWERED, last_out, 0, NULL, NULL);
+	g_string_truncate(tlog, 0);
+	bw_calls_stop();
+	expect_log("in hangup 0 shutdown\nout1 hangup 0 shutdown\n");
+	(void)c;
+	GError *err = NULL;
+	g_assert_true(bw_calls_start_at(f->store, f->dir, &err));
+	GPtrArray *rows = bw_cdr_last(10, &err);
+	g_assert_no_error(err);
+	g_assert_cmpuint(rows->len, ==, 1);
+	g_assert_cmpstr(((char **)rows->pdata[0])[11], ==, "answered");
+	g_assert_cmpstr(((char **)rows->pdata[0])[12], ==, "shutdown");
+	g_ptr_array_unref(rows);
+	/* retention: a prune far in the future removes it */
+	g_assert_cmpint(bw_cdr_prune(g_get_real_time() + (gint64)400 * 86400 * G_USEC_PER_SEC,
+				     &err), ==, 1);
+	rows = bw_cdr_last(10, &err);
+	g_assert_cmpuint(rows->len, ==, 0);
+	g_ptr_array_unref(rows);
+}
+
+static void test_ids_unique(fixture *f, gconstpointer unused)
+{
+	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (int i = 0; i < 50; i++) {
+		incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+		const char *id = bw_call_id(c.call);   /* the call lives until the hang-up */
+		g_assert_cmpuint(strspn(id, "0123456789abcdef"), ==, 32);
+		g_assert_true(g_hash_table_add(ids, g_strdup(id)));
+		leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+		g_free(c.in);
+	}
+	g_hash_table_unref(ids);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	GError *err = NULL;
+	g_assert_true(bw_threads_start(&err));
+	g_assert_cmpint(bw_channel_driver_register(&sip_drv), ==, 0);
+	g_assert_cmpint(bw_channel_driver_register(&trunk_drv), ==, 0);
+	g_assert_cmpint(bw_channel_driver_register(&sip_drv), ==, EEXIST);
+#define ADD(name, fn) g_test_add("/call/" name, fixture, NULL, fx_setup, fn, fx_teardown)
+	ADD("ext-to-ext", test_ext_to_ext);
+	ADD("callee-hangs-up", test_callee_hangs_up);
+	ADD("first-answer-wins", test_first_answer_wins);
+	ADD("cancel", test_cancel);
+	ADD("failed-relayed", test_failed_relayed);
+	ADD("default-routes", test_default_routes);
+	ADD("unreachable", test_unreachable_and_originate_error);
+	ADD("hooks", test_hooks);
+	ADD("media", test_media);
+	ADD("max-calls", test_max_calls);
+	ADD("records-survive", test_records_survive);
+	ADD("ids", test_ids_unique);
+	int rc = g_test_run();
+	bw_channel_driver_unregister("sip");
+	bw_channel_driver_unregister("testtrunk");
+	bw_threads_stop();
+	return rc;
+}
