@@ -73,6 +73,12 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext_id,
 	xmlStopParser(pc);
 }
 
+/* Errors without a parser context (encoding conversion) would go to
+ * libxml2's global channel, stderr; the context's last error is reported. */
+static void on_xml_error(void *data, xmlErrorPtr e)
+{
+}
+
 static xmlDocPtr parse(const char *path, const char *buf, gsize len, GError **err)
 {
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
@@ -84,10 +90,15 @@ static xmlDocPtr parse(const char *path, const char *buf, gsize len, GError **er
 	int doctype_line = 0;
 	ctxt->_private = &doctype_line;
 	ctxt->sax->internalSubset = on_doctype;
+	/* The structured handler is per thread in libxml2: restore the caller's. */
+	xmlStructuredErrorFunc old_fn = xmlStructuredError;
+	void *old_ctx = xmlStructuredErrorContext;
+	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)on_xml_error);
 	/* Deliberately no XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE. */
 	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, buf, (int)len, path, NULL,
 					  XML_PARSE_NONET | XML_PARSE_NOERROR |
 					  XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+	xmlSetStructuredErrorFunc(old_ctx, old_fn);
 	if (doctype_line) {
 		fail(err, BW_STORE_ERROR_INVALID, path, doctype_line,
 		     "a DTD is not allowed (<!DOCTYPE> refused before its declarations)");
