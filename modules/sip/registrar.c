@@ -350,7 +350,8 @@ static void reg_reply_ok(const struct sip_msg *msg, const reg_ext *r)
 	for (guint i = 0; r && i < r->contacts->len; i++) {
 		const sip_contact *c = r->contacts->pdata[i];
 		g_string_append_printf(h, "Contact: <%s>;expires=%lld\r\n", c->uri,
-				       (long long)MAX(0, (c->expires - now) / G_USEC_PER_SEC));
+				       (long long)MAX(0, (c->expires - now + G_USEC_PER_SEC - 1) /
+							 G_USEC_PER_SEC));
 	}
 	sip_reply_hdrs(msg, 200, "OK", h->str);
 	g_string_free(h, TRUE);
