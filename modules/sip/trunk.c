@@ -1,0 +1,490 @@
+/* SIP trunks: registration to providers, IP-authenticated peers, and what
+ * the channel driver asks of them (see calls.h).
+ *
+ * Trunks come from the directory (bw_trunk_names/bw_trunk_json, records
+ * trunk/<name> with "driver":"sip"). A registering trunk sends REGISTER
+ * through its proxy with our own client (libre's sipreg would need the
+ * secret; we hold only HA1) and answers 401/407 with the stored HA1
+ * (SHA-256 when the provider offers it and we have it, else MD5). It
+ * refreshes before expiry and retries after failures with a doubling
+ * backoff (5 s .. 5 min). Transitions publish trunk.up / trunk.down
+ * (name, reason). Over TLS the provider's chain and host name are
+ * verified (trunktls.c) and a failed verification is the reason given.
+ * A peer is trusted by source address (its CIDR), allow-listed in the DoS
+ * protection when it is one address. `bulwarkctl trunks` lists them. */
+#define G_LOG_DOMAIN SIP_LOG_DOMAIN
+#include <errno.h>
+#include <string.h>
+#include "sipint-core.h"
+#include "recompat.h"
+#include "calls.h"
+
+#define TRUNK_RETRY_MIN_S 5
+#define TRUNK_RETRY_MAX_S 300
+#define TRUNK_CMD_MS 10000
+
+typedef struct sip_trunk {
+	char *name;
+	sip_trunk_cfg *cfg;          /* NULL: invalid record (error says why) */
+	char *host;
+	sip_trunk_cidr cidr;
+	struct sa provider;          /* where our REGISTERs go */
+	bool has_provider;
+	/* registration */
+	struct sip_dialog *dlg;
+	struct sip_request *req;
+	struct tmr tmr;
+	char *reg_uri, *aor;
+	sip_digest_chall chall;
+	bool chall_proxy, chall_sha256, have_chall;
+	guint32 nc;
+	guint auth_tries, failures;
+	bool up;
+	const char *state;
+	char *last_error;
+} sip_trunk;
+
+static GPtrArray *trunks;            /* sip_trunk* */
+static bool trunk_cmd_added;
+
+static sip_trunk *trunk_find(const char *name)
+{
+	for (guint i = 0; trunks && i < trunks->len; i++) {
+		sip_trunk *t = trunks->pdata[i];
+
+		if (g_strcmp0(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void trunk_free(void *p)
+{
+	sip_trunk *t = p;
+
+	tmr_cancel(&t->tmr);
+	t->req = mem_deref(t->req);
+	t->dlg = mem_deref(t->dlg);
+	if (t->cfg && t->cfg->mode == TRUNK_PEER && t->cidr.bits == t->cidr.len * 8u) {
+		struct sa sa;
+
+		if (sa_set_str(&sa, t->cfg->address, 0) == 0)
+			sip_dos_trust(&sa, false);
+	}
+	sip_trunk_tls_forget(t->name);
+	sip_digest_chall_clear(&t->chall);
+	sip_trunk_cfg_free(t->cfg);
+	g_free(t->name);
+	g_free(t->host);
+	g_free(t->reg_uri);
+	g_free(t->aor);
+	g_free(t->last_error);
+	g_free(t);
+}
+
+/* ---- state changes ---- */
+
+static void trunk_set_error(sip_trunk *t, const char *why)
+{
+	g_free(t->last_error);
+	t->last_error = g_strdup(why);
+}
+
+static void trunk_went_up(sip_trunk *t)
+{
+	t->failures = 0;
+	if (t->up)
+		return;
+	t->up = true;
+	t->state = "registered";
+	g_message("sip: trunk %s registered at %s", t->name, t->cfg->proxy);
+	bw_event_emit("trunk.up", "name", t->name, "driver", "sip", NULL);
+}
+
+static void trunk_reg_send(sip_trunk *t);
+
+static void trunk_retry(void *arg)
+{
+	trunk_reg_send(arg);
+}
+
+static void trunk_failed(sip_trunk *t, const char *why)
+{
+	guint wait = TRUNK_RETRY_MIN_S << MIN(t->failures, 6u);
+	bool was = t->up || g_strcmp0(t->state, "failed") != 0;
+
+	wait = MIN(wait, TRUNK_RETRY_MAX_S);
+	t->failures++;
+	t->up = false;
+	t->state = "failed";
+	t->have_chall = false;
+	t->auth_tries = 0;
+	trunk_set_error(t, why);
+	if (was) {
+		g_warning("sip: trunk %s: registration at %s failed: %s (retry in %u s)", t->name,
+			  t->cfg->proxy, why, wait);
+		bw_event_emit("trunk.down", "name", t->name, "driver", "sip", "reason", why, NULL);
+	}
+	tmr_start(&t->tmr, (uint64_t) wait * 1000, trunk_retry, t);
+}
+
+/* ---- digest challenges ---- */
+
+typedef struct trunk_pick {
+	const sip_trunk_cfg *cfg;
+	sip_digest_chall *out;
+	bool sha256;
+	bool found;
+} trunk_pick;
+
+static char *trunk_pl_dup(const struct pl *pl)
+{
+	return pl_isset(pl) && pl->l < 512 ? g_strndup(pl->p, pl->l) : NULL;
+}
+
+static bool trunk_pick_chall(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+	trunk_pick *p = arg;
+	struct httpauth_digest_chall c;
+	bool sha;
+
+	(void) msg;
+	if (sip_re_digest_challenge_decode(&c, &hdr->val) != 0)
+		return false;
+	sha = pl_isset(&c.algorithm) && !pl_strcasecmp(&c.algorithm, "SHA-256");
+	if (pl_isset(&c.algorithm) && !sha && pl_strcasecmp(&c.algorithm, "MD5"))
+		return false;   /* -sess and others: not with a stored HA1 */
+	if ((sha && !p->cfg->ha1_sha256) || (!sha && !p->cfg->ha1_md5))
+		return false;
+	if (p->cfg->realm && pl_strcmp(&c.realm, p->cfg->realm) != 0)
+		return false;
+	if (p->found && p->sha256 && !sha)
+		return false;   /* keep the SHA-256 one */
+	sip_digest_chall_clear(p->out);
+	p->out->realm = trunk_pl_dup(&c.realm);
+	p->out->nonce = trunk_pl_dup(&c.nonce);
+	p->out->opaque = trunk_pl_dup(&c.opaque);
+	p->out->qop = trunk_pl_dup(&c.qop);
+	p->out->stale = pl_isset(&c.stale) && !pl_strcasecmp(&c.stale, "true");
+	p->sha256 = sha;
+	p->found = true;
+	return false;   /* look at every challenge */
+}
+
+/* Take the best challenge of a 401/407. FALSE: none we can answer. */
+static bool trunk_take_chall(const sip_trunk_cfg *cfg, const struct sip_msg *msg,
+			     sip_digest_chall *out, bool *proxy, bool *sha256)
+{
+	trunk_pick p = { .cfg = cfg, .out = out };
+
+	*proxy = msg->scode == 407;
+	(void) sip_msg_hdr_apply(msg, true, *proxy ? SIP_HDR_PROXY_AUTHENTICATE
+				 : SIP_HDR_WWW_AUTHENTICATE, trunk_pick_chall, &p);
+	*sha256 = p.sha256;
+	return p.found && out->nonce && out->realm;
+}
+
+static char *trunk_auth_line(const sip_trunk_cfg *cfg, const sip_digest_chall *c, bool proxy,
+			     bool sha256, guint32 nc, const char *method, const char *uri)
+{
+	g_autofree char *cnonce = g_strdup_printf("%016" G_GINT64_MODIFIER "x",
+						  (guint64) rand_u64());
+	g_autofree char *v = sip_digest_response(c, sha256, cfg->username,
+						 sha256 ? cfg->ha1_sha256 : cfg->ha1_md5,
+						 method, uri, cnonce, nc);
+
+	if (v == NULL)
+		return NULL;
+	return g_strdup_printf("%s: %s\r\n", proxy ? "Proxy-Authorization" : "Authorization", v);
+}
+
+char *sip_trunk_auth_header(const char *name, const struct sip_msg *resp, const char *method,
+			    const char *uri)
+{
+	sip_trunk *t = trunk_find(name);
+	sip_digest_chall c = { 0 };
+	bool proxy, sha;
+	char *line = NULL;
+
+	if (t && t->cfg && t->cfg->username && trunk_take_chall(t->cfg, resp, &c, &proxy, &sha))
+		line = trunk_auth_line(t->cfg, &c, proxy, sha, 1, method, uri);
+	sip_digest_chall_clear(&c);
+	return line;
+}
+
+/* ---- registration ---- */
+
+static int trunk_sendh(enum sip_transp tp, const struct sa *src, const struct sa *dst,
+		       struct mbuf *mb, void *arg)
+{
+	sip_trunk *t = arg;
+	const char *param = tp == SIP_TRANSP_TCP ? ";transport=tcp"
+		: tp == SIP_TRANSP_TLS ? ";transport=tls" : "";
+
+	t->provider = *dst;
+	t->has_provider = true;
+	if (tp == SIP_TRANSP_TLS)
+		sip_trunk_tls_expect(dst, t->name, t->host, t->cfg->ca_file, t->cfg->verify);
+	return mbuf_printf(mb, "Contact: <sip:%s@%J%s>\r\n", t->cfg->username, src, param);
+}
+
+static guint trunk_granted(const sip_trunk *t, const struct sip_msg *msg)
+{
+	guint exp = pl_isset(&msg->expires) ? pl_u32(&msg->expires) : t->cfg->expires;
+
+	return exp ? exp : t->cfg->expires;
+}
+
+static void trunk_resph(int err, const struct sip_msg *msg, void *arg)
+{
+	sip_trunk *t = arg;
+	char why[256];
+
+	if (err) {
+		g_autofree char *tls = sip_trunk_tls_take_error(t->name);
+
+		g_snprintf(why, sizeof(why), "%s", tls ? tls : g_strerror(err));
+		trunk_failed(t, why);
+		return;
+	}
+	if (msg->scode < 200)
+		return;
+	if (msg->scode < 300) {
+		guint exp = trunk_granted(t, msg);
+
+		t->auth_tries = 0;
+		trunk_went_up(t);
+		tmr_start(&t->tmr, (uint64_t) MAX(exp * 8u / 10u, 10u) * 1000, trunk_retry, t);
+		return;
+	}
+	if ((msg->scode == 401 || msg->scode == 407) && t->auth_tries < 2) {
+		t->have_chall = trunk_take_chall(t->cfg, msg, &t->chall, &t->chall_proxy,
+						 &t->chall_sha256);
+		if (t->have_chall) {
+			t->auth_tries++;
+			t->nc = 0;
+			trunk_reg_send(t);
+			return;
+		}
+		g_snprintf(why, sizeof(why), "%u %.*s: no challenge we can answer (realm or "
+			   "algorithm differs from the trunk's)", msg->scode,
+			   (int) MIN(msg->reason.l, 64), msg->reason.p);
+	} else {
+		g_snprintf(why, sizeof(why), "%u %.*s", msg->scode, (int) MIN(msg->reason.l, 64),
+			   msg->reason.p);
+	}
+	trunk_failed(t, why);
+}
+
+static void trunk_reg_send(sip_trunk *t)
+{
+	g_autofree char *auth = NULL;
+	const char *routev[1] = { t->cfg->proxy };
+	int err = 0;
+
+	if (t->have_chall)
+		auth = trunk_auth_line(t->cfg, &t->chall, t->chall_proxy, t->chall_sha256, ++t->nc,
+				       "REGISTER", t->reg_uri);
+	if (!g_strcmp0(t->cfg->transport, "tls")) {
+		struct tls *tls = sip_re_transp_tls(sip_mod->sip);
+
+		err = tls ? sip_trunk_tls_attach(tls) : ENOENT;
+		if (err) {
+			trunk_failed(t, "no TLS transport: add <transport type=\"tls\"> to module sip");
+			return;
+		}
+	}
+	if (t->dlg == NULL)
+		err = sip_dialog_alloc(&t->dlg, t->reg_uri, t->aor, NULL, t->aor, routev, 1);
+	if (!err)
+		err = sip_drequestf(&t->req, sip_mod->sip, true, "REGISTER", t->dlg, 0, NULL,
+				    trunk_sendh, trunk_resph, t,
+				    "%sExpires: %u\r\nContent-Length: 0\r\n\r\n",
+				    auth ? auth : "", t->cfg->expires);
+	if (err) {
+		char why[128];
+
+		g_snprintf(why, sizeof(why), "cannot send REGISTER via %s: %s", t->cfg->proxy,
+			   g_strerror(err));
+		trunk_failed(t, why);
+		return;
+	}
+	if (!t->up)
+		t->state = "registering";
+}
+
+/* ---- loading ---- */
+
+static void trunk_start(sip_trunk *t)
+{
+	t->host = sip_trunk_cfg_host(t->cfg);
+	if (t->cfg->mode == TRUNK_PEER) {
+		struct sa sa;
+
+		t->state = "peer";
+		(void) sip_trunk_cidr_parse(t->cfg->address, &t->cidr);
+		if (t->cidr.bits == t->cidr.len * 8u && sa_set_str(&sa, t->cfg->address, 0) == 0)
+			sip_dos_trust(&sa, true);
+		return;
+	}
+	t->reg_uri = g_strdup_printf("sip:%s", t->cfg->domain);
+	t->aor = g_strdup_printf("sip:%s@%s", t->cfg->username, t->cfg->domain);
+	t->state = "registering";
+	/* transports are added after the parts are up: send from the loop */
+	tmr_start(&t->tmr, 50, trunk_retry, t);
+}
+
+static void trunk_load_one(const char *name)
+{
+	g_autofree char *json = bw_trunk_json(name);
+	g_autoptr(GError) err = NULL;
+	sip_trunk *t;
+	sip_trunk_cfg *cfg;
+
+	if (json == NULL)
+		return;
+	cfg = sip_trunk_cfg_parse(name, json, strlen(json), &err);
+	if (cfg == NULL && err && err->code == 2)
+		return;   /* another driver's trunk */
+	t = g_new0(sip_trunk, 1);
+	t->name = g_strdup(name);
+	tmr_init(&t->tmr);
+	g_ptr_array_add(trunks, t);
+	if (cfg == NULL) {
+		t->state = "invalid";
+		trunk_set_error(t, err ? err->message : "unreadable record");
+		g_warning("sip: %s", t->last_error);
+		return;
+	}
+	t->cfg = cfg;
+	trunk_start(t);
+}
+
+/* ---- what the channel driver asks ---- */
+
+const char *sip_trunk_identify(const struct sip_msg *msg)
+{
+	const struct sa *src = &msg->src;
+	const guint8 *addr = sa_af(src) == AF_INET ? (const guint8 *) &src->u.in.sin_addr
+		: (const guint8 *) &src->u.in6.sin6_addr;
+
+	for (guint i = 0; trunks && i < trunks->len; i++) {
+		sip_trunk *t = trunks->pdata[i];
+
+		if (t->cfg == NULL)
+			continue;
+		if (t->cfg->mode == TRUNK_PEER && sip_trunk_cidr_match(&t->cidr, sa_af(src), addr))
+			return t->name;
+		if (t->cfg->mode == TRUNK_REGISTER && t->has_provider &&
+		    sa_cmp(&t->provider, src, SA_ADDR))
+			return t->name;
+	}
+	return NULL;
+}
+
+bool sip_trunk_reachable(const char *name)
+{
+	sip_trunk *t = trunk_find(name);
+
+	return t && t->cfg && (t->cfg->mode == TRUNK_PEER || t->up);
+}
+
+static char *trunk_user(const char *s, const char *fallback)
+{
+	GString *o = g_string_new(NULL);
+
+	for (; s && *s && o->len < SIP_NUMBER_MAX; s++)
+		if (g_ascii_isalnum(*s) || strchr("*#+._-", *s))
+			g_string_append_c(o, *s);
+	if (o->len == 0)
+		g_string_append(o, fallback);
+	return g_string_free(o, FALSE);
+}
+
+int sip_trunk_dial_prepare(const char *name, const char *number, const char *caller,
+			   sip_trunk_dial *out)
+{
+	sip_trunk *t = trunk_find(name);
+	g_autofree char *num = NULL, *from = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (t == NULL || t->cfg == NULL)
+		return ENOENT;
+	num = trunk_user(number, "");
+	if (*num == '\0')
+		return EINVAL;
+	from = trunk_user(t->cfg->caller_id ? t->cfg->caller_id : caller, "anonymous");
+	out->request_uri = g_strdup_printf("sip:%s@%s", num, t->cfg->domain);
+	out->from_uri = g_strdup_printf("sip:%s@%s", from, t->cfg->domain);
+	out->route = g_strdup(t->cfg->proxy);
+	out->srtp = g_strdup(t->cfg->srtp);
+	return 0;
+}
+
+void sip_trunk_dial_clear(sip_trunk_dial *d)
+{
+	g_clear_pointer(&d->request_uri, g_free);
+	g_clear_pointer(&d->from_uri, g_free);
+	g_clear_pointer(&d->route, g_free);
+	g_clear_pointer(&d->srtp, g_free);
+}
+
+/* ---- bulwarkctl trunks ---- */
+
+static void trunk_list_sig(GString *out, const char *unused)
+{
+	(void) unused;
+	for (guint i = 0; trunks && i < trunks->len; i++) {
+		const sip_trunk *t = trunks->pdata[i];
+
+		g_string_append_printf(out, "%s\t%s\t%s\t%s\n", t->name,
+				       t->cfg ? (t->cfg->mode == TRUNK_PEER ? "peer" : "register")
+				       : "-", t->state, t->last_error ? t->last_error : "-");
+	}
+}
+
+static gboolean trunk_cmd(bw_ctl_reply *out, guint argc, const char *const *argv,
+			  const char *actor, void *user_data, GError **err)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	(void) argc;
+	(void) argv;
+	(void) actor;
+	(void) user_data;
+	text = sip_sig_run(trunk_list_sig, NULL, err);
+	if (text == NULL)
+		return FALSE;
+	bw_ctl_printf(out, "name\tmode\tstate\tlast error");
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++)
+		if (*lines[i])
+			bw_ctl_printf(out, "%s", lines[i]);
+	return TRUE;
+}
+
+int sip_trunks_init(void)
+{
+	g_auto(GStrv) names = bw_trunk_names();
+
+	trunks = g_ptr_array_new_with_free_func(trunk_free);
+	for (guint i = 0; names && names[i]; i++)
+		trunk_load_one(names[i]);
+	/* the management thread waits for us (bw_sig_call_sync): no race */
+	trunk_cmd_added = bw_ctl_command_add("trunks", 1, 1, "trunks",
+					     "SIP trunks: name, mode, state, last error",
+					     trunk_cmd, NULL) == 0;
+	if (!trunk_cmd_added)
+		g_warning("sip: cannot add the control command trunks");
+	return 0;
+}
+
+void sip_trunks_close(void)
+{
+	if (trunk_cmd_added)
+		bw_ctl_command_remove("trunks");
+	trunk_cmd_added = false;
+	g_clear_pointer(&trunks, g_ptr_array_unref);
+	sip_trunk_tls_detach();
+}
