@@ -310,7 +310,7 @@ bw_trunk *bw_dir_parse_trunk(const char *name, const void *data, gsize len, GErr
 	JsonObject *o = parse_object(key, data, len, &parser, err);
 	if (!o || !get_string(o, key, "driver", &driver, err) ||
 	    !get_string(o, key, "cor", &cor, err) || !get_string(o, key, "srtp", &srtp, err) ||
-	    !get_bool(o, key, "direct_extensions", &direct, err))
+	    !get_bool(o, key, "allow_direct_extensions", &direct, err))
 		goto out;
 	if (driver && !trunk_name_valid(driver)) {
 		bad(err, key, "driver", "must be a driver name such as \"sip\"");

@@ -3,7 +3,7 @@
  * otherwise the outgoing routes whose prefix starts the dialed number,
  * longest first, each rewritten (strip, prepend) for its trunk. From a
  * trunk: route/did/<dialed> to its extension; an extension number dialed
- * directly only when the trunk says direct_extensions (default no, so a
+ * directly only when the trunk says allow_direct_extensions (default no, so a
  * provider cannot reach internal numbers that were never published).
  * Candidates are numbered so the engine can try the next one when a trunk
  * cannot originate. */

@@ -113,16 +113,16 @@ static void test_routes_trunks(void)
 	g_assert_nonnull(strstr(err->message, "route/did/555: field \"extension\""));
 	g_clear_error(&err);
 
-	j = "{\"driver\":\"sip\",\"direct_extensions\":true,\"srtp\":\"off\",\"host\":\"x\"}";
+	j = "{\"driver\":\"sip\",\"allow_direct_extensions\":true,\"srtp\":\"off\",\"host\":\"x\"}";
 	bw_trunk *t = bw_dir_parse_trunk("prov", j, strlen(j), &err);
 	g_assert_no_error(err);
 	g_assert_true(t->direct_extensions);
 	g_assert_cmpint(t->srtp, ==, BW_SRTP_OFF);
 	g_assert_cmpstr(t->json, ==, j);
 	g_free(t->name); g_free(t->driver); g_free(t->cor); g_free(t->json); g_free(t);
-	j = "{\"direct_extensions\":\"yes\"}";
+	j = "{\"allow_direct_extensions\":\"yes\"}";
 	g_assert_null(bw_dir_parse_trunk("prov", j, strlen(j), &err));
-	g_assert_nonnull(strstr(err->message, "trunk/prov: field \"direct_extensions\""));
+	g_assert_nonnull(strstr(err->message, "trunk/prov: field \"allow_direct_extensions\""));
 	g_clear_error(&err);
 }
 
@@ -220,7 +220,7 @@ static void test_default_routing(fixture *f, gconstpointer unused)
 	put(f->store, "ext/100", "{}");
 	put(f->store, "ext/103", "{}");
 	put(f->store, "trunk/prov", "{}");
-	put(f->store, "trunk/pbx2", "{\"direct_extensions\":true}");
+	put(f->store, "trunk/pbx2", "{\"allow_direct_extensions\":true}");
 	put(f->store, "trunk/backup", "{}");
 	put(f->store, "route/out/0", "{\"trunk\":\"backup\",\"strip\":1,\"prepend\":\"+49\"}");
 	put(f->store, "route/out/00", "{\"trunk\":\"prov\",\"strip\":2,\"prepend\":\"+\"}");

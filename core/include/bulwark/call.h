@@ -159,7 +159,7 @@ void          bw_extension_free(bw_extension *e);
  * Trunk records are kept raw for their drivers: the JSON text of
  * trunk/<name> as stored (g_free), or NULL when there is no such valid
  * trunk. The directory itself reads only "driver" (default "sip"),
- * "direct_extensions" (bool, default false: may callers on this trunk
+ * "allow_direct_extensions" (bool, default false: may callers on this trunk
  * dial an extension number directly), "cor" and "srtp". */
 char  *bw_trunk_json(const char *name);
 /* Names of the valid trunks, sorted (g_strfreev). */
