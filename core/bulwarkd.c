@@ -229,75 +229,72 @@ static char **split_path(const char *spec)
 	return spec ? g_strsplit(spec, ":", -1) : NULL;
 }
 
-int main(int argc, char **argv)
+typedef struct {
+	char *check, *data_dir, *module_path, *level;
+	gboolean version;
+	char **module_dirs;
+} options;
+
+static void options_free(options *o)
 {
-	char *check = NULL, *data_dir = NULL, *module_path = NULL, *level = NULL;
-	gboolean version = FALSE;
+	g_free(o->check);
+	g_free(o->data_dir);
+	g_free(o->module_path);
+	g_free(o->level);
+	g_strfreev(o->module_dirs);
+}
+
+/* -1 to go on, else the exit code. */
+static int parse_options(options *o, int *argc, char ***argv)
+{
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &d.config_path,
 		  "Configuration file (default: the embedded etc/bulwark.xml)", "FILE" },
-		{ "check-config", 0, 0, G_OPTION_ARG_FILENAME, &check,
+		{ "check-config", 0, 0, G_OPTION_ARG_FILENAME, &o->check,
 		  "Check FILE and exit: 0 when it is valid", "FILE" },
-		{ "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+		{ "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o->data_dir,
 		  "Override <system data-dir>", "DIR" },
-		{ "module-path", 'm', 0, G_OPTION_ARG_STRING, &module_path,
+		{ "module-path", 'm', 0, G_OPTION_ARG_STRING, &o->module_path,
 		  "':'-separated module directories (default: $BULWARK_MODULE_PATH, else " BW_MODULEDIR ")", "DIRS" },
-		{ "log-level", 'l', 0, G_OPTION_ARG_STRING, &level,
+		{ "log-level", 'l', 0, G_OPTION_ARG_STRING, &o->level,
 		  "error, warning, message, info or debug (overrides <system log-level>)", "LEVEL" },
-		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
 		{ NULL }
 	};
-	setlocale(LC_ALL, "");
 	GError *err = NULL;
 	GOptionContext *oc = g_option_context_new("- the Bulwark call server");
 	g_option_context_add_main_entries(oc, entries, NULL);
-	if (!g_option_context_parse(oc, &argc, &argv, &err)) {
+	gboolean ok = g_option_context_parse(oc, argc, argv, &err);
+	g_option_context_free(oc);
+	if (!ok) {
 		fprintf(stderr, "bulwarkd: %s (try --help)\n", err->message);
+		g_error_free(err);
 		return EXIT_CONFIG;
 	}
-	g_option_context_free(oc);
-	if (version) {
+	if (o->version) {
 		printf("bulwarkd %s (SDK ABI %d.%d)\n", BW_VERSION, BW_ABI_MAJOR, BW_ABI_MINOR);
 		return 0;
 	}
-	if (level && !bw_log_level_valid(level)) {
-		fprintf(stderr, "bulwarkd: --log-level %s: use error, critical, warning, message, info or debug\n", level);
+	if (o->level && !bw_log_level_valid(o->level)) {
+		fprintf(stderr, "bulwarkd: --log-level %s: use error, critical, warning, message, info or debug\n", o->level);
 		return EXIT_CONFIG;
 	}
-	bw_log_setup(level ? level : "info");
-	if (!bw_harden_process_defaults(&err)) {
-		fprintf(stderr, "bulwarkd: %s\n", err->message);
-		return EXIT_START;
-	}
-	char **mp = split_path(module_path);
-	if (mp)
-		bw_loader_set_path((const char *const *)mp);
-	if (data_dir)
-		bw_config_set_data_dir_override(data_dir);
+	return -1;
+}
 
-	const char *path = check ? check : d.config_path;
-	bw_config *cfg = bw_config_load(path, bw_loader_path(), &err);
-	if (!cfg) {
-		fprintf(stderr, "bulwarkd: %s\n", err->message);
-		return EXIT_CONFIG;
-	}
-	if (check) {
-		printf("%s: configuration OK (%u modules)\n", check, bw_config_n_modules(cfg));
-		bw_config_unref(cfg);
-		return 0;
-	}
-	if (!level)
-		bw_log_setup(bw_config_log_level(cfg));
+/* Start, run the loop until a signal, stop. */
+static int run(bw_config *cfg)
+{
+	GError *err = NULL;
+	int rc = 0;
+
 	bw_config_set_current(cfg);
-
 	d.started = g_get_monotonic_time();
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, on_quit_signal, NULL);
 	g_unix_signal_add(SIGTERM, on_quit_signal, NULL);
 	g_unix_signal_add(SIGHUP, on_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	int rc = 0;
 	if (start(cfg, &err)) {
 		print_banner();
 		g_main_loop_run(d.loop);
@@ -309,15 +306,55 @@ int main(int argc, char **argv)
 	shutdown_all();
 	g_main_loop_unref(d.loop);
 	bw_config_set_current(NULL);
-	bw_config_unref(cfg);
-	g_strfreev(mp);
-	g_free(d.backup_dir);
-	g_free(d.config_path);
-	g_free(check);
-	g_free(data_dir);
-	g_free(module_path);
-	g_free(level);
 	if (rc == 0)
 		printf("bulwarkd stopped\n");
+	return rc;
+}
+
+static int setup_and_run(options *o)
+{
+	GError *err = NULL;
+	int rc;
+
+	bw_log_setup(o->level ? o->level : "info");
+	if (!bw_harden_process_defaults(&err)) {
+		fprintf(stderr, "bulwarkd: %s\n", err->message);
+		g_error_free(err);
+		return EXIT_START;
+	}
+	o->module_dirs = split_path(o->module_path);
+	if (o->module_dirs)
+		bw_loader_set_path((const char *const *)o->module_dirs);
+	if (o->data_dir)
+		bw_config_set_data_dir_override(o->data_dir);
+	bw_config *cfg = bw_config_load(o->check ? o->check : d.config_path, bw_loader_path(), &err);
+	if (!cfg) {
+		fprintf(stderr, "bulwarkd: %s\n", err->message);
+		g_error_free(err);
+		return EXIT_CONFIG;
+	}
+	if (o->check) {
+		printf("%s: configuration OK (%u modules)\n", o->check, bw_config_n_modules(cfg));
+		rc = 0;
+	} else {
+		if (!o->level)
+			bw_log_setup(bw_config_log_level(cfg));
+		rc = run(cfg);
+	}
+	bw_config_unref(cfg);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	options o = { 0 };
+
+	setlocale(LC_ALL, "");
+	int rc = parse_options(&o, &argc, &argv);
+	if (rc < 0)
+		rc = setup_and_run(&o);
+	options_free(&o);
+	g_free(d.backup_dir);
+	g_free(d.config_path);
 	return rc;
 }
