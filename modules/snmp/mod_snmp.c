@@ -20,6 +20,7 @@ typedef struct {
 	snmp_conf  *conf;
 	snmp_agent *agent;
 	guint       timer;
+	guint       idle;          /* first refresh, once the loader says running */
 	const char *listener;      /* what we announced, or NULL */
 } snmp_state;
 
@@ -28,6 +29,15 @@ static gboolean snmp_on_timer(gpointer data)
 	(void)data;
 	snmp_snap_refresh();
 	return G_SOURCE_CONTINUE;
+}
+
+static gboolean snmp_on_started(gpointer data)
+{
+	snmp_state *st = data;
+
+	st->idle = 0;
+	snmp_snap_refresh();
+	return G_SOURCE_REMOVE;
 }
 
 /* Management thread, must not block: copy the alarm and queue it. */
@@ -57,12 +67,11 @@ static int snmp_init(bw_module *m)
 	return 0;
 }
 
-static guint snmp_timer_start(void)
+static guint snmp_source_add(GSource *src, GSourceFunc fn, void *data)
 {
-	GSource *src = g_timeout_source_new_seconds(SNMP_REFRESH_S);
 	guint id;
 
-	g_source_set_callback(src, snmp_on_timer, NULL, NULL);
+	g_source_set_callback(src, fn, data, NULL);
 	id = g_source_attach(src, bw_mgmt_context());
 	g_source_unref(src);
 	return id;
@@ -120,9 +129,23 @@ static int snmp_start(bw_module *m)
 		snmp_snap_clear();
 		return rc;
 	}
-	st->timer = snmp_timer_start();
+	st->timer = snmp_source_add(g_timeout_source_new_seconds(SNMP_REFRESH_S),
+				    snmp_on_timer, NULL);
+	st->idle = snmp_source_add(g_idle_source_new(), snmp_on_started, st);
 	snmp_announce(st, &e);
 	return 0;
+}
+
+static void snmp_source_remove(guint *id)
+{
+	GSource *src;
+
+	if (*id == 0)
+		return;
+	src = g_main_context_find_source_by_id(bw_mgmt_context(), *id);
+	if (src != NULL)
+		g_source_destroy(src);
+	*id = 0;
 }
 
 static void snmp_stop(bw_module *m)
@@ -134,12 +157,8 @@ static void snmp_stop(bw_module *m)
 		st->listener = NULL;
 	}
 	bw_alarm_sink_remove(SNMP_SINK);
-	if (st->timer != 0) {
-		GSource *src = g_main_context_find_source_by_id(bw_mgmt_context(), st->timer);
-		if (src != NULL)
-			g_source_destroy(src);
-		st->timer = 0;
-	}
+	snmp_source_remove(&st->timer);
+	snmp_source_remove(&st->idle);
 	snmp_agent_stop(st->agent);
 	st->agent = NULL;
 	snmp_snap_clear();

@@ -7,7 +7,9 @@
  * net-snmp is told to read no configuration file (/etc/snmp, ~/.snmp),
  * no MIB file, to load and save no persistent state, to keep what it must
  * create in DATA_DIR/snmp, and not to use SIGALRM. Access control is set
- * from our configuration through netsnmp_config() lines. The agent opens
+ * from our configuration through netsnmp_config() lines: communities
+ * are granted to v2c only, so SNMPv1 requests find no access (v1 cannot
+ * be switched off in the library: our v1 traps need it). The agent opens
  * only the configured UDP address (SMUX is switched off) or the AgentX
  * connection.
  *
@@ -29,7 +31,6 @@
 #include "snmpint.h"
 
 #define SNMP_APP "bulwark"
-#define SNMP_ROLE_SUBAGENT 1
 /* our mark in net-snmp's store; it survives snmp_shutdown() */
 #define SNMP_DS_INITIALISED 47
 #define SNMP_LOOP_MAX_WAIT_S 1
@@ -134,7 +135,6 @@ static void set_library_defaults(snmp_agent *a)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
-	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_V1, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, a->conf->dir);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_CONFIGURATION_DIR, a->conf->dir);
 	/* a directory that does not exist: no MIB file is read */
@@ -192,8 +192,8 @@ static int agent_init(snmp_agent *a, GError **err)
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_PORTS,
 				      c->listen_spec);
 	} else {
-		netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE,
-				   SNMP_ROLE_SUBAGENT);
+		/* a boolean in net-snmp's store: 1 = subagent */
+		netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
 				      c->agentx_socket);
 		netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
