@@ -31,7 +31,7 @@ SCALARS = {1: "STRING", 2: "Timeticks", 3: "Gauge32", 4: "Gauge32", 5: "Counter6
            6: "Gauge32", 7: "Gauge32", 8: "Counter64", 9: "Counter64", 10: "Counter64"}
 
 t = Tap()
-if not have_tools("snmpget", "snmpwalk", "snmpgetnext", "/usr/sbin/snmptrapd"):
+if not have_tools("snmpget", "snmpwalk", "snmpgetnext", "snmpbulkwalk", "/usr/sbin/snmptrapd"):
     print("1..0 # SKIP net-snmp tools (Debian snmp, snmptrapd) are not installed")
     raise SystemExit(0)
 
@@ -118,6 +118,10 @@ def test_scalars_and_walk(d, port):
     rc, out_all, err = v2c("snmpwalk", port, ".1")
     t.ok(rc == 0 and set(values(out_all)) == set(walk),
          "a walk from .1 sees exactly the enterprise subtree (the view)", out_all + err)
+
+    rc, out_bulk, err = v2c("snmpbulkwalk", port, ENT)
+    t.ok(rc == 0 and set(values(out_bulk)) == set(walk),
+         "GETBULK (snmpbulkwalk) sees the same objects as the walk", out_bulk + err)
 
     rc, out, err = v2c("snmpgetnext", port, ENT + ".9")
     t.ok("No more variables left" in out + err and ".1.3.6.1.4.1.62014" not in
