@@ -129,6 +129,28 @@ static gboolean sip_rate_admit(void)
 	return ++sm.rate_count <= sm.conf.max_transactions;
 }
 
+static bool sip_count_hdr(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+	(void)hdr; (void)msg;
+	return ++*(guint *)arg > 1;
+}
+
+/* Headers that RFC 3261 7.3 allows once (RFC 4475 mcl01, multi01). */
+static gboolean sip_duplicate_single(const struct sip_msg *msg)
+{
+	static const enum sip_hdrid once[] = {
+		SIP_HDR_CONTENT_LENGTH, SIP_HDR_CSEQ, SIP_HDR_CALL_ID, SIP_HDR_FROM,
+		SIP_HDR_TO, SIP_HDR_MAX_FORWARDS, SIP_HDR_CONTENT_TYPE, SIP_HDR_EXPIRES
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(once); i++) {
+		guint n = 0;
+		sip_msg_hdr_apply(msg, true, once[i], sip_count_hdr, &n);
+		if (n > 1)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* RFC 3261 8.2.1-8.2.2: 0 when the request may go on, else answered. */
 static int sip_check_request(const struct sip_msg *msg)
 {
@@ -147,6 +169,10 @@ static int sip_check_request(const struct sip_msg *msg)
 	}
 	if (!pl_isset(&msg->callid) || !pl_isset(&msg->from.auri) || !pl_isset(&msg->to.auri)) {
 		sip_reply_hdrs(msg, 400, "Missing Mandatory Header", NULL);
+		return EPROTO;
+	}
+	if (sip_duplicate_single(msg)) {
+		sip_reply_hdrs(msg, 400, "Duplicate Header", NULL);
 		return EPROTO;
 	}
 	if (pl_isset(&msg->maxfwd) && pl_u32(&msg->maxfwd) == 0 &&
