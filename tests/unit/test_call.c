@@ -549,6 +549,18 @@ static void test_records_survive(fixture *f, gconstpointer unused)
 	g_ptr_array_unref(rows);
 }
 
+/* Without cdr.db (or with a full queue) a record is counted and logged,
+ * never waited for. */
+static void test_record_dropped(void)
+{
+	const char *v[BW_CDR_NFIELDS] = { "x" };
+	guint64 before = bw_cdr_dropped();
+	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "call records: cdr.db not open*lost*");
+	g_assert_false(bw_cdr_submit(v));
+	g_test_assert_expected_messages();
+	g_assert_cmpuint(bw_cdr_dropped(), ==, before + 1);
+}
+
 static void test_ids_unique(fixture *f, gconstpointer unused)
 {
 	GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -584,6 +596,7 @@ int main(int argc, char **argv)
 	ADD("max-calls", test_max_calls);
 	ADD("records-survive", test_records_survive);
 	ADD("ids", test_ids_unique);
+	g_test_add_func("/call/record-dropped", test_record_dropped);
 	int rc = g_test_run();
 	bw_channel_driver_unregister("sip");
 	bw_channel_driver_unregister("testtrunk");
