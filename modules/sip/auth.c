@@ -24,7 +24,6 @@
 #include <openssl/rand.h>
 #include "sipint-core.h"
 
-#define AUTH_HDR_MAX 4096
 #define AUTH_USER_MAX 128
 #define AUTH_NC_MAX 16384
 #define AUTH_NONCE_HEX 64      /* 8 time + 8 random + 16 MAC bytes */
@@ -44,123 +43,6 @@ static struct {
 	GQueue order;          /* auth_nc*, oldest first use at the head */
 	gint64 floor;          /* nonces issued at or before: stale */
 } auth;
-
-/* ---- the Digest credentials parser (pure) ---- */
-
-static void auth_skip_lws(struct pl *p)
-{
-	while (p->l && (*p->p == ' ' || *p->p == '\t' || *p->p == '\r' || *p->p == '\n')) {
-		p->p++;
-		p->l--;
-	}
-}
-
-/* name=value where value is a token or a quoted string (the quotes are
- * stripped; escapes stay in place, which only matters to values we
- * compare byte-wise anyway). */
-static int auth_param(struct pl *p, struct pl *name, struct pl *val)
-{
-	auth_skip_lws(p);
-	name->p = p->p;
-	while (p->l && *p->p != '=' && *p->p != ',' && *p->p != ' ' && *p->p != '\t') {
-		p->p++;
-		p->l--;
-	}
-	name->l = (size_t)(p->p - name->p);
-	auth_skip_lws(p);
-	if (name->l == 0 || !p->l || *p->p != '=')
-		return EBADMSG;
-	p->p++;
-	p->l--;
-	auth_skip_lws(p);
-	if (p->l && *p->p == '"') {
-		p->p++;
-		p->l--;
-		val->p = p->p;
-		while (p->l && *p->p != '"') {
-			if (*p->p == '\\' && p->l > 1) {
-				p->p++;
-				p->l--;
-			}
-			p->p++;
-			p->l--;
-		}
-		if (!p->l)
-			return EBADMSG;
-		val->l = (size_t)(p->p - val->p);
-		p->p++;
-		p->l--;
-	} else {
-		val->p = p->p;
-		while (p->l && *p->p != ',' && *p->p != ' ' && *p->p != '\t') {
-			p->p++;
-			p->l--;
-		}
-		val->l = (size_t)(p->p - val->p);
-	}
-	auth_skip_lws(p);
-	if (p->l) {
-		if (*p->p != ',')
-			return EBADMSG;
-		p->p++;
-		p->l--;
-	}
-	return 0;
-}
-
-static struct pl *auth_field(sip_digest *d, const struct pl *name)
-{
-	static const struct { const char *n; size_t off; } f[] = {
-		{ "username", offsetof(sip_digest, username) },
-		{ "realm", offsetof(sip_digest, realm) },
-		{ "nonce", offsetof(sip_digest, nonce) },
-		{ "uri", offsetof(sip_digest, uri) },
-		{ "response", offsetof(sip_digest, response) },
-		{ "algorithm", offsetof(sip_digest, algorithm) },
-		{ "cnonce", offsetof(sip_digest, cnonce) },
-		{ "opaque", offsetof(sip_digest, opaque) },
-		{ "qop", offsetof(sip_digest, qop) },
-		{ "nc", offsetof(sip_digest, nc) },
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(f); i++)
-		if (!pl_strcasecmp(name, f[i].n))
-			return (struct pl *)((char *)d + f[i].off);
-	return NULL;
-}
-
-int sip_digest_parse(const struct pl *hval, sip_digest *d)
-{
-	struct pl p, name, val;
-	guint n = 0;
-
-	memset(d, 0, sizeof(*d));
-	if (!hval || !hval->p || hval->l > AUTH_HDR_MAX)
-		return EBADMSG;
-	p = *hval;
-	auth_skip_lws(&p);
-	if (p.l < 7 || g_ascii_strncasecmp(p.p, "Digest", 6) != 0 ||
-	    (p.p[6] != ' ' && p.p[6] != '\t'))
-		return ENOTSUP;
-	p.p += 6;
-	p.l -= 6;
-	while (p.l) {
-		int err = auth_param(&p, &name, &val);
-		if (err || ++n > 32)
-			return EBADMSG;
-		struct pl *field = auth_field(d, &name);
-		if (field == NULL)
-			continue;
-		if (field->p)
-			return EBADMSG;     /* a parameter twice */
-		*field = val;
-		if (!field->p)
-			field->p = "";
-	}
-	if (!pl_isset(&d->username) || !pl_isset(&d->realm) || !pl_isset(&d->nonce) ||
-	    !pl_isset(&d->uri) || !pl_isset(&d->response))
-		return EBADMSG;
-	return 0;
-}
 
 /* ---- nonces ---- */
 

@@ -46,62 +46,6 @@ static struct {
 	gboolean up;
 } dos;
 
-gboolean sip_cidr_parse(const char *s, sip_cidr *out)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	gsize n = slash ? (gsize)(slash - s) : strlen(s);
-	guint max;
-
-	if (n == 0 || n >= sizeof(buf))
-		return FALSE;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
-		out->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->family = AF_INET6;
-		max = 128;
-	} else {
-		return FALSE;
-	}
-	out->bits = max;
-	if (slash) {
-		char *end = NULL;
-		guint64 b = g_ascii_strtoull(slash + 1, &end, 10);
-
-		if (end == slash + 1 || *end || b > max)
-			return FALSE;
-		out->bits = (guint)b;
-	}
-	return TRUE;
-}
-
-static gboolean sip_cidr_bits_equal(const guint8 *a, const guint8 *b, guint bits)
-{
-	guint whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, whole) != 0)
-		return FALSE;
-	if (rest == 0)
-		return TRUE;
-	guint8 mask = (guint8)(0xff << (8 - rest));
-	return (a[whole] & mask) == (b[whole] & mask);
-}
-
-gboolean sip_cidr_match(const sip_cidr *c, const struct sa *sa)
-{
-	if (c->family == AF_INET && sa_af(sa) == AF_INET) {
-		guint32 ip = htonl(sa_in(sa));
-		return sip_cidr_bits_equal(c->addr, (const guint8 *)&ip, c->bits);
-	}
-	if (c->family == AF_INET6 && sa_af(sa) == AF_INET6)
-		return sip_cidr_bits_equal(c->addr, sa->u.in6.sin6_addr.s6_addr, c->bits);
-	return FALSE;
-}
-
 static void dos_addr(const struct sa *src, char *buf, gsize len)
 {
 	if (sa_ntop(src, buf, (int)len) != 0)

@@ -289,27 +289,6 @@ static void reg_bind(reg_ext *r, const char *uri, const struct sip_msg *msg, gui
 
 /* ---- REGISTER ---- */
 
-static gint64 reg_delta_seconds(const struct pl *v)
-{
-	if (v->l == 0 || v->l > 10)
-		return -1;
-	for (size_t i = 0; i < v->l; i++)
-		if (!g_ascii_isdigit(v->p[i]))
-			return -1;
-	return (gint64)pl_u64(v);
-}
-
-gint64 sip_reg_expires(const struct sip_addr *contact, const struct pl *hdr_expires, guint def)
-{
-	struct pl v = PL_INIT;
-
-	if (contact && msg_param_decode(&contact->params, "expires", &v) == 0)
-		return reg_delta_seconds(&v);
-	if (hdr_expires && pl_isset(hdr_expires))
-		return reg_delta_seconds(hdr_expires);
-	return def;
-}
-
 typedef struct reg_req {
 	struct sip_addr addr[REG_CONTACTS_PER_REQUEST];
 	gint64 secs[REG_CONTACTS_PER_REQUEST];

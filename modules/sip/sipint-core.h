@@ -93,4 +93,10 @@ GPtrArray *sip_registrar_load(void);
 gint64 sip_reg_expires(const struct sip_addr *contact, const struct pl *hdr_expires,
 		       guint def);
 
+/* sipparse.c: RFC 3261 8.2 checks of a request before dispatch: 0 when
+ * it may go on, else the status code to answer with, its reason phrase,
+ * and extra header lines written to hdrs (hlen bytes). */
+uint16_t sip_request_check(const struct sip_msg *msg, const char **reason, char *hdrs,
+			   size_t hlen);
+
 #endif

@@ -129,68 +129,6 @@ static gboolean sip_rate_admit(void)
 	return ++sm.rate_count <= sm.conf.max_transactions;
 }
 
-static bool sip_count_hdr(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
-{
-	(void)hdr; (void)msg;
-	return ++*(guint *)arg > 1;
-}
-
-/* Headers that RFC 3261 7.3 allows once (RFC 4475 mcl01, multi01). */
-static gboolean sip_duplicate_single(const struct sip_msg *msg)
-{
-	static const enum sip_hdrid once[] = {
-		SIP_HDR_CONTENT_LENGTH, SIP_HDR_CSEQ, SIP_HDR_CALL_ID, SIP_HDR_FROM,
-		SIP_HDR_TO, SIP_HDR_MAX_FORWARDS, SIP_HDR_CONTENT_TYPE, SIP_HDR_EXPIRES
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(once); i++) {
-		guint n = 0;
-		sip_msg_hdr_apply(msg, true, once[i], sip_count_hdr, &n);
-		if (n > 1)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* RFC 3261 8.2.1-8.2.2: 0 when the request may go on, else answered. */
-static int sip_check_request(const struct sip_msg *msg)
-{
-	if (pl_strcmp(&msg->ver, "SIP/2.0") != 0) {
-		sip_reply_hdrs(msg, 505, "Version Not Supported", NULL);
-		return EPROTO;
-	}
-	if (pl_strcasecmp(&msg->uri.scheme, "sip") && pl_strcasecmp(&msg->uri.scheme, "sips") &&
-	    pl_strcasecmp(&msg->uri.scheme, "tel")) {
-		sip_reply_hdrs(msg, 416, "Unsupported URI Scheme", NULL);
-		return EPROTO;
-	}
-	if (pl_cmp(&msg->cseq.met, &msg->met) != 0) {
-		sip_reply_hdrs(msg, 400, "CSeq Method Mismatch", NULL);
-		return EPROTO;
-	}
-	if (!pl_isset(&msg->callid) || !pl_isset(&msg->from.auri) || !pl_isset(&msg->to.auri)) {
-		sip_reply_hdrs(msg, 400, "Missing Mandatory Header", NULL);
-		return EPROTO;
-	}
-	if (sip_duplicate_single(msg)) {
-		sip_reply_hdrs(msg, 400, "Duplicate Header", NULL);
-		return EPROTO;
-	}
-	if (pl_isset(&msg->maxfwd) && pl_u32(&msg->maxfwd) == 0 &&
-	    pl_strcmp(&msg->met, "OPTIONS") && pl_strcmp(&msg->met, "REGISTER")) {
-		sip_reply_hdrs(msg, 483, "Too Many Hops", NULL);
-		return EPROTO;
-	}
-	const struct sip_hdr *req = sip_msg_hdr(msg, SIP_HDR_REQUIRE);
-	if (req && pl_strcmp(&msg->met, "CANCEL") && pl_strcmp(&msg->met, "ACK")) {
-		char *h = g_strdup_printf("Unsupported: %.*s\r\n", (int)MIN(req->val.l, 256),
-					  req->val.p);
-		sip_reply_hdrs(msg, 420, "Bad Extension", h);
-		g_free(h);
-		return EPROTO;
-	}
-	return 0;
-}
-
 static bool sip_on_request(const struct sip_msg *msg, void *arg)
 {
 	char met[32];
@@ -207,8 +145,13 @@ static bool sip_on_request(const struct sip_msg *msg, void *arg)
 		sip_reply_hdrs(msg, 513, "Message Too Large", NULL);
 		return true;
 	}
-	if (sip_check_request(msg) != 0)
+	const char *reason = NULL;
+	char hdrs[300];
+	uint16_t code = sip_request_check(msg, &reason, hdrs, sizeof(hdrs));
+	if (code) {
+		sip_reply_hdrs(msg, code, reason, hdrs);
 		return true;
+	}
 	if (msg->met.l >= sizeof(met)) {
 		sip_reply_hdrs(msg, 501, "Not Implemented", NULL);
 		return true;
