@@ -93,6 +93,21 @@ static gboolean is_file_arg(char **words, int n, int i)
 	       (n == 3 && i == 2 && g_str_equal(words[0], "store") && g_str_equal(words[1], "import"));
 }
 
+/* Commands whose trailing "-" means "the value (a secret) comes on stdin",
+ * so it never shows in the process list or the shell history. */
+static gboolean reads_stdin(char **words, int n)
+{
+	static const char *const forms[][2] = {
+		{ "store", "put" }, { "ext", "add" }, { "ext", "passwd" },
+	};
+	if (n < 3 || !g_str_equal(words[n - 1], "-"))
+		return FALSE;
+	for (gsize i = 0; i < G_N_ELEMENTS(forms); i++)
+		if (g_str_equal(words[0], forms[i][0]) && g_str_equal(words[1], forms[i][1]))
+			return TRUE;
+	return FALSE;
+}
+
 static int build_request(char **words, int n, GString *req)
 {
 	if (n > BW_CTL_MAX_ARGS)
@@ -103,10 +118,12 @@ static int build_request(char **words, int n, GString *req)
 		bw_ctlproto_append_arg(req, w, strlen(w));
 		g_free(abs);
 	}
-	if (n == 4 && g_str_equal(words[0], "store") && g_str_equal(words[1], "put") &&
-	    g_str_equal(words[3], "-")) {
+	if (reads_stdin(words, n)) {
 		GString *value = g_string_new(NULL);
 		int rc = read_stdin(value);
+		/* a secret typed or echoed ends with a newline that is not part of it */
+		if (g_str_equal(words[0], "ext") && value->len && value->str[value->len - 1] == '\n')
+			g_string_truncate(value, value->len - (value->len > 1 && value->str[value->len - 2] == '\r' ? 2 : 1));
 		if (rc == EXIT_OK)
 			bw_ctlproto_append_arg(req, value->str, value->len);
 		g_string_free(value, TRUE);

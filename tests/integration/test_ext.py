@@ -60,6 +60,12 @@ with Daemon(t) as d:
     t.ok(rc == 0 and hashlib.md5(("alice:test:" + SECRET2).encode()).hexdigest() in rec2,
          "ext passwd replaces the HA1", out + err + rec2)
 
+    rc, out, err = d.ctl("ext", "passwd", "100", "-", stdin=SECRET + "\n")
+    _, rec3, _ = d.ctl("store", "get", "ext/100")
+    t.ok(rc == 0 and hashlib.md5(("alice:test:" + SECRET).encode()).hexdigest() in rec3,
+         "ext passwd NUMBER - reads the secret from stdin", out + err + rec3)
+    rc, out, err = d.ctl("ext", "passwd", "100", SECRET2)
+
     d.ctl("ext", "add", "200", "name=Bob")
     rc, out, err = d.ctl("ext", "list")
     lines = out.splitlines()
