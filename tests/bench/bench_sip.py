@@ -2,8 +2,9 @@
 
 For each server in one run: start it on a free 127.0.0.1 UDP port with the
 same 1000 users (tests/bench/sip/gen_users.py: HA1 only, realm = the From
-domain sipp uses), warm up, then step the offered rate up (ladder, then
-bisection) for
+domain sipp uses), warm up both, then step the offered rate up (ladder,
+then bisection; each server its own search, steps alternating between the
+servers so that a drift in the machine's background load hits both) for
   * digest-authenticated REGISTERs (REGISTER, 401, REGISTER+Authorization, 200)
   * calls (INVITE, 407, ACK, INVITE+Proxy-Authorization, 200, ACK, hold 1 s,
     BYE, 200) to a sipp UAS behind the server.
@@ -278,32 +279,33 @@ def run_step(server, kind, rate, workdir, label=""):
     return r
 
 
-def find_max(server, kind, ladder, workdir):
-    """Ladder up to the first failure, bisect, confirm when FULL.
-    Returns the passing step at the max rate, or None."""
+def search(ladder):
+    """The rates to try, as a generator: it yields (rate, label), is sent
+    the step's result, and returns the passing step at the max rate (or
+    None). Ladder up to the first failure, bisect, confirm when FULL."""
     best, first_fail = None, None
     for rate in ladder:
-        r = run_step(server, kind, rate, workdir)
+        r = yield rate, ""
         if not r["pass"]:
             first_fail = rate
             break
         best = r
     while best and first_fail and first_fail - best["rate"] > max(best["rate"] // 8, 100):
         mid = (best["rate"] + first_fail) // 2 // 50 * 50
-        r = run_step(server, kind, mid, workdir)
+        r = yield mid, ""
         if r["pass"]:
             best = r
         else:
             first_fail = mid
-    tries = 0
-    while CONFIRM and best and tries < 3:
-        r = run_step(server, kind, best["rate"], workdir, "-confirm")
+    for _ in range(3 if CONFIRM and best else 0):
+        r = yield best["rate"], "-confirm"
         if r["pass"]:
             return r
         rate = best["rate"] - max(best["rate"] // 8, 50) // 50 * 50
-        best = {"rate": rate} if rate > 0 else None
-        tries += 1
-    return None if CONFIRM and best and tries >= 3 else best
+        if rate <= 0:
+            return None
+        best = {"rate": rate}
+    return None if CONFIRM else best
 
 
 # ---------------------------------------------------------------- servers
@@ -325,6 +327,9 @@ class Server:
 
     def pids(self):
         raise NotImplementedError
+
+    def alive(self):
+        return bool(self.pids())
 
     def wait_quiet(self, limit_s=20):
         """After a step: wait (bounded) until the server is idle, so the
@@ -393,6 +398,9 @@ class Kamailio(Server):
     def pids(self):
         return [self.proc.pid] + self.kids if self.proc else []
 
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
     def stop(self):
         if self.proc:
             REAPER.stop(self.proc, grace=10)
@@ -429,6 +437,7 @@ class Bulwark(Server):
     def __init__(self, *a):
         super().__init__(*a)
         self.daemon = None
+        self.ready = False      # failures before that carry the log already
 
     def start(self):
         if not os.path.exists(bwtest.build("bulwarkd")):
@@ -451,6 +460,7 @@ class Bulwark(Server):
         if self.daemon.proc.poll() is not None:
             raise RuntimeError("bulwarkd exited: %s" % self.daemon.output()[-2000:])
         note("bulwarkd: pid %d, udp %s:%d" % (self.daemon.proc.pid, LOCAL, self.port))
+        self.ready = True
 
     def routes_xml(self):
         """Calls to TARGET go out by prefix to an IP-authenticated peer
@@ -468,13 +478,16 @@ class Bulwark(Server):
     def pids(self):
         return [self.daemon.proc.pid] if self.daemon and self.daemon.proc else []
 
+    def alive(self):
+        return bool(self.daemon and self.daemon.proc and self.daemon.proc.poll() is None)
+
     def stop(self):
         if self.daemon and self.daemon.proc:
             proc = self.daemon.proc
             self.daemon.stop()
             if proc in REAPER.procs:
                 REAPER.procs.remove(proc)
-            if proc.returncode not in (0, None):
+            if self.ready and proc.returncode not in (0, None):
                 note("bulwarkd exited with %s; log:\n%s" % (proc.returncode,
                                                             self.daemon.output()[-2000:]))
         self.daemon = None
@@ -495,30 +508,62 @@ def warm_up(server, workdir):
     server.wait_quiet()
 
 
-def measure(cls, workdir, users_dir, uas_port):
-    """{'reg': step or None, 'cps': step or None} for one server; None
-    when it cannot run here."""
-    server = cls(workdir, users_dir, uas_port)
-    try:
-        server.start()
-        warm_up(server, workdir)
-        return {"reg": find_max(server, "reg", REG_LADDER, workdir),
-                "cps": find_max(server, "cps", CPS_LADDER, workdir)}
-    except Unavailable as e:
-        note("%s not measured: %s; its figures are nan" % (cls.name, e))
-        return None
-    except (RuntimeError, OSError, subprocess.SubprocessError) as e:
-        # the other server's figures are still worth printing
-        note("%s failed: %s; its figures are nan" % (cls.name, e))
-        return None
-    finally:
-        server.stop()
+def start_servers(names, workdir, users_dir, uas_port):
+    """The servers that could start and warm up; notes for the others."""
+    running = []
+    for name, cls in (("kamailio", Kamailio), ("bulwark", Bulwark)):
+        if name not in names:
+            continue
+        server = cls(workdir, users_dir, uas_port)
+        try:
+            server.start()
+            warm_up(server, workdir)
+            running.append(server)
+        except Unavailable as e:
+            note("%s not measured: %s; its figures are nan" % (name, e))
+            server.stop()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            note("%s failed at start: %s; its figures are nan" % (name, e))
+            server.stop()
+    return running
+
+
+def measure(servers, kind, ladder, workdir):
+    """Step every server through its own search, alternating between them
+    at each step so that a change in the machine's background load falls
+    on both. Returns {name: best step or None}; a server that dies is
+    dropped (its figures become nan)."""
+    best, current, searches = {}, {}, {}
+    for srv in servers:
+        searches[srv] = search(ladder)
+        current[srv] = next(searches[srv])
+    while searches:
+        for srv in list(searches):
+            rate, label = current[srv]
+            try:
+                if not srv.alive():
+                    raise RuntimeError("%s is no longer running" % srv.name)
+                r = run_step(srv, kind, rate, workdir, label)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                note("%s failed during the %s steps: %s" % (srv.name, kind, e))
+                best[srv.name] = "dead"
+                del searches[srv]
+                srv.stop()      # says how it ended
+                continue
+            try:
+                current[srv] = searches[srv].send(r)
+            except StopIteration as done:
+                best[srv.name] = done.value
+                del searches[srv]
+    return best
 
 
 def fig(res, kind, key):
     if res is None:
         return float("nan")
-    step = res.get(kind)
+    step = res.get(kind, "dead")
+    if step == "dead":
+        return float("nan")
     if step is None:
         return 0.0 if key == "rate" else float("nan")
     return float(step.get(key, float("nan")))
@@ -553,6 +598,7 @@ def main():
     servers = os.environ.get("SERVERS", "kamailio bulwark").split()
     workdir = tempfile.mkdtemp(prefix="bench-sip-")
     results = {"kamailio": None, "bulwark": None}
+    running = []
     try:
         if not shutil.which("sipp"):
             note("sipp is not installed (apt-get install sip-tester); nothing measured")
@@ -562,10 +608,16 @@ def main():
             uas_port = free_udp_port()
             note("%s mode: %d s steps, %d users, realm %s, work dir %s"
                  % ("FULL" if FULL else "QUICK", STEP_S, USERS, REALM, workdir))
-            for name, cls in (("kamailio", Kamailio), ("bulwark", Bulwark)):
-                if name in servers:
-                    results[name] = measure(cls, workdir, users_dir, uas_port)
+            running = start_servers(servers, workdir, users_dir, uas_port)
+            for srv in running:
+                results[srv.name] = {}
+            for kind, ladder in (("reg", REG_LADDER), ("cps", CPS_LADDER)):
+                for name, step in measure(running, kind, ladder, workdir).items():
+                    results[name][kind] = step
+                running = [s for s in running if results[s.name][kind] != "dead"]
     finally:
+        for srv in running:
+            srv.stop()
         REAPER.stop_all()
         signal.alarm(0)
         if os.environ.get("BW_KEEP_TMP"):
