@@ -82,7 +82,7 @@ static void sip_conf_dos(const bw_conf_node *n, sip_dos_conf *d)
 
 static gboolean sip_conf_auth(const bw_conf_node *n, sip_auth_conf *a, GError **err)
 {
-	const char *algs = n ? bw_conf_str(n, "algorithms", "SHA-256 MD5") : "SHA-256 MD5";
+	const char *algs = n ? bw_conf_str(n, "algorithms", "MD5") : "MD5";
 	char **v = g_strsplit_set(algs, " ,", -1);
 
 	a->nonce_lifetime = sip_conf_secs(n, "nonce-lifetime", 300);

@@ -9,7 +9,7 @@ from sipraw import SipRaw, ext_json, ha1
 t = Tap()
 port = pick_port(socket.SOCK_DGRAM)
 MODS = ('<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
-        '<auth nonce-lifetime="2"/><dos auth-failures="1000"/></module>' % port)
+        '<auth nonce-lifetime="2" algorithms="SHA-256 MD5"/><dos auth-failures="1000"/></module>' % port)
 URI = "sip:127.0.0.1:%d" % port
 H = {"MD5": ha1("alice", "test", "s3cret"), "SHA-256": ha1("alice", "test", "s3cret", "SHA-256")}
 CONTACT = ["Contact: <sip:alice@127.0.0.1:5999>"]
