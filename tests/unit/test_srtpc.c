@@ -301,6 +301,261 @@ static void test_interop(gconstpointer data)
 	interop_suite((srtpc_suite)GPOINTER_TO_INT(data));
 }
 
+/* ---- replay, tampering, limits, malformed input ------------------------- */
+
+typedef struct {
+	srtpc *tx, *rx;
+	srtpc_suite suite;
+} pair;
+
+static void pair_new(pair *p, srtpc_suite s, unsigned window)
+{
+	uint8_t key[46];
+	size_t klen = srtpc_master_key_len(s) + srtpc_master_salt_len(s);
+	g_assert_cmpint(srtpc_random_key(s, key, sizeof(key)), ==, 0);
+	g_assert_cmpint(srtpc_new(&p->tx, s, key, klen, window), ==, 0);
+	g_assert_cmpint(srtpc_new(&p->rx, s, key, klen, window), ==, 0);
+	p->suite = s;
+}
+
+static void pair_free(pair *p)
+{
+	srtpc_free(p->tx);
+	srtpc_free(p->rx);
+}
+
+/* Protected packet i with sequence number seq into out. */
+static size_t sealed(pair *p, uint8_t *out, unsigned i, uint16_t seq)
+{
+	size_t n = make_rtp(out, i, seq, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect(p->tx, out, &n, BUF), ==, SRTPC_OK);
+	return n;
+}
+
+static srtpc_status open_copy(pair *p, const uint8_t *pkt, size_t n)
+{
+	uint8_t b[BUF];
+	memcpy(b, pkt, n);
+	return srtpc_unprotect(p->rx, b, &n);
+}
+
+static void test_replay(gconstpointer data)
+{
+	pair p;
+	uint8_t pk[200][BUF];
+	size_t len[200];
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	for (unsigned i = 0; i < 200; i++)
+		len[i] = sealed(&p, pk[i], i, (uint16_t)(65400 + i));   /* ROC 0 -> 1 */
+	/* reordered inside the window: accepted once each */
+	g_assert_cmpint(open_copy(&p, pk[10], len[10]), ==, SRTPC_OK);
+	g_assert_cmpint(open_copy(&p, pk[12], len[12]), ==, SRTPC_OK);
+	g_assert_cmpint(open_copy(&p, pk[11], len[11]), ==, SRTPC_OK);
+	g_assert_cmpint(open_copy(&p, pk[11], len[11]), ==, SRTPC_ERR_REPLAY);
+	g_assert_cmpint(open_copy(&p, pk[199], len[199]), ==, SRTPC_OK);
+	/* 199 - 72 = 127 behind the top: the window's last slot, once */
+	g_assert_cmpint(open_copy(&p, pk[72], len[72]), ==, SRTPC_OK);
+	g_assert_cmpint(open_copy(&p, pk[72], len[72]), ==, SRTPC_ERR_REPLAY);
+	g_assert_cmpint(open_copy(&p, pk[71], len[71]), ==, SRTPC_ERR_REPLAY);  /* too old */
+	g_assert_cmpint(open_copy(&p, pk[13], len[13]), ==, SRTPC_ERR_REPLAY);
+	g_assert_cmpint(open_copy(&p, pk[150], len[150]), ==, SRTPC_OK);      /* after ROC 1 */
+	g_assert_cmpint(open_copy(&p, pk[199], len[199]), ==, SRTPC_ERR_REPLAY);
+	/* protect refuses to reuse an index (a keystream reuse) */
+	uint8_t b[BUF];
+	size_t n = make_rtp(b, 0, (uint16_t)(65400 + 150), 0xcafe0001);
+	g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_REPLAY);
+	/* RTCP: same packet twice */
+	n = make_rtcp(b, 1, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_OK);
+	uint8_t c[BUF];
+	size_t m = n;
+	memcpy(c, b, n);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_OK);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, c, &m), ==, SRTPC_ERR_REPLAY);
+	pair_free(&p);
+}
+
+/* A larger window keeps older packets; the estimate follows a gap of
+ * 30000 packets and several rollovers. */
+static void test_window_and_rollover(void)
+{
+	pair p;
+	uint8_t b[BUF], p0[BUF], p1[BUF];
+	pair_new(&p, SRTPC_AES_CM_128_HMAC_SHA1_80, 1000);
+	size_t n0 = sealed(&p, p0, 0, 0), n1 = sealed(&p, p1, 1, 1);
+	for (unsigned i = 2; i <= 1000; i++) {
+		size_t n = sealed(&p, b, i, (uint16_t)i);
+		g_assert_cmpint(open_copy(&p, b, n), ==, SRTPC_OK);
+	}
+	/* top 1000: 999 behind is the window's last slot, 1000 behind too old */
+	g_assert_cmpint(open_copy(&p, p1, n1), ==, SRTPC_OK);
+	g_assert_cmpint(open_copy(&p, p0, n0), ==, SRTPC_ERR_REPLAY);
+	/* jumps of 30000 (less than half the SEQ space) across 5 rollovers */
+	for (unsigned r = 1; r <= 12; r++) {
+		uint32_t idx = 1000 + r * 30000;
+		size_t n = sealed(&p, b, r, (uint16_t)idx);
+		g_assert_cmpint(open_copy(&p, b, n), ==, SRTPC_OK);
+	}
+	pair_free(&p);
+}
+
+static void test_tamper(gconstpointer data)
+{
+	pair p;
+	uint8_t pk[BUF], b[BUF];
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	size_t n = sealed(&p, pk, 3, 4000);
+	size_t tag = srtpc_overhead(p.suite);
+	/* every bit of the tag, every 7th bit elsewhere (header and payload) */
+	for (size_t bit = 0; bit < n * 8; bit++) {
+		if (bit < (n - tag) * 8 && bit % 7)
+			continue;
+		memcpy(b, pk, n);
+		b[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		size_t m = n;
+		srtpc_status rc = srtpc_unprotect(p.rx, b, &m);
+		/* a flipped version, CC, X or extension length may be a
+		 * parse error; a flipped SEQ may fall behind the window */
+		size_t at = bit / 8;
+		if (rc == SRTPC_ERR_PARSE)
+			g_assert_true(at == 0 || at == 22 || at == 23);
+		else if (rc == SRTPC_ERR_REPLAY)
+			g_assert_true(at == 2 || at == 3);
+		else
+			g_assert_cmpint(rc, ==, SRTPC_ERR_AUTH);
+	}
+	g_assert_cmpint(open_copy(&p, pk, n), ==, SRTPC_OK);   /* state untouched */
+	/* RTCP */
+	n = make_rtcp(pk, 0, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, pk, &n, sizeof(pk)), ==, SRTPC_OK);
+	for (size_t bit = 8; bit < n * 8; bit += 3) {
+		memcpy(b, pk, n);
+		b[bit / 8] ^= (uint8_t)(1 << (bit % 8));
+		size_t m = n;
+		srtpc_status rc = srtpc_unprotect_rtcp(p.rx, b, &m);
+		g_assert_true(rc == SRTPC_ERR_AUTH || rc == SRTPC_ERR_REPLAY);
+	}
+	size_t m = n;
+	memcpy(b, pk, n);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &m), ==, SRTPC_OK);
+	pair_free(&p);
+}
+
+static void test_limits(gconstpointer data)
+{
+	pair p;
+	uint8_t b[BUF];
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	srtpc_test_set_usage(p.tx, (1ULL << 48) - 1, (1ULL << 31) - 1);
+	srtpc_test_set_usage(p.rx, (1ULL << 48) - 1, (1ULL << 31) - 1);
+	size_t n = sealed(&p, b, 0, 1);                       /* the last one */
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_OK);
+	n = make_rtp(b, 0, 2, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
+	n = make_rtcp(b, 0, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_OK);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_OK);
+	n = make_rtcp(b, 1, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
+	pair_free(&p);
+	/* receiver side */
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	n = sealed(&p, b, 0, 1);
+	srtpc_test_set_usage(p.rx, 1ULL << 48, 1ULL << 31);
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_ERR_LIMIT);
+	n = make_rtcp(b, 0, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_OK);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_ERR_LIMIT);
+	/* the SRTCP index is 31 bits */
+	g_assert_cmpint(srtpc_test_set_rtcp_index(p.tx, 0xcafe0001, 0x7fffffff), ==, 0);
+	n = make_rtcp(b, 0, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
+	pair_free(&p);
+}
+
+static void test_streams(void)
+{
+	pair p;
+	uint8_t b[BUF];
+	pair_new(&p, SRTPC_AES_CM_128_HMAC_SHA1_80, 0);
+	for (uint32_t s = 1; s <= 8; s++) {
+		size_t n = make_rtp(b, 0, 100, s);
+		g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_OK);
+		g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_OK);
+	}
+	size_t n = make_rtp(b, 0, 100, 9);
+	g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
+	pair_free(&p);
+	/* forged packets of unknown SSRCs take no slot */
+	pair_new(&p, SRTPC_AES_CM_128_HMAC_SHA1_80, 0);
+	for (uint32_t s = 1; s <= 20; s++) {
+		n = make_rtp(b, 0, 100, s) + 10;
+		g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_ERR_AUTH);
+	}
+	n = sealed(&p, b, 0, 5);
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_OK);
+	pair_free(&p);
+}
+
+static void test_malformed(gconstpointer data)
+{
+	pair p;
+	uint8_t pk[BUF], b[BUF];
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	size_t n = sealed(&p, pk, 1, 77), tag = srtpc_overhead(p.suite);
+	/* every truncation: the header (CSRCs, extension) or the tag is cut */
+	for (size_t m = 0; m < 12 + 16 + tag; m++) {
+		memcpy(b, pk, m);
+		size_t l = m;
+		g_assert_cmpint(srtpc_unprotect(p.rx, b, &l), ==, SRTPC_ERR_PARSE);
+	}
+	for (size_t m = 12 + 16 + tag; m < n; m++) {
+		memcpy(b, pk, m);
+		size_t l = m;
+		g_assert_cmpint(srtpc_unprotect(p.rx, b, &l), ==, SRTPC_ERR_AUTH);
+	}
+	/* version 1; extension length past the end */
+	memcpy(b, pk, n);
+	b[0] = (uint8_t)((b[0] & 0x3f) | 0x40);
+	size_t l = n;
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &l), ==, SRTPC_ERR_PARSE);
+	memcpy(b, pk, n);
+	b[12 + 8 + 2] = 0xff;
+	l = n;
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &l), ==, SRTPC_ERR_PARSE);
+	/* protect: no room for the tag, too short, too long */
+	l = make_rtp(b, 2, 5, 1);
+	g_assert_cmpint(srtpc_protect(p.tx, b, &l, l + tag - 1), ==, SRTPC_ERR_SPACE);
+	l = 11;
+	g_assert_cmpint(srtpc_protect(p.tx, b, &l, sizeof(b)), ==, SRTPC_ERR_PARSE);
+	static uint8_t big[70000] = { 0x80 };
+	l = sizeof(big) - 100;
+	g_assert_cmpint(srtpc_protect(p.tx, big, &l, sizeof(big)), ==, SRTPC_ERR_PARSE);
+	/* RTCP */
+	size_t rtag = p.suite >= SRTPC_AEAD_AES_128_GCM ? 16 : 10;
+	l = make_rtcp(b, 0, 1);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &l, l + rtag + 3), ==, SRTPC_ERR_SPACE);
+	l = 7;
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &l, sizeof(b)), ==, SRTPC_ERR_PARSE);
+	l = make_rtcp(pk, 0, 1);
+	g_assert_cmpint(srtpc_protect_rtcp(p.tx, pk, &l, sizeof(pk)), ==, SRTPC_OK);
+	for (size_t m = 0; m < 8 + 4 + rtag; m++) {
+		memcpy(b, pk, m);
+		size_t k = m;
+		g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &k), ==, SRTPC_ERR_PARSE);
+	}
+	pair_free(&p);
+}
+
+static void add_per_suite(const char *what, GTestDataFunc fn)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(all_suites); i++) {
+		char *name = g_strdup_printf("/srtpc/%s/%s", what, srtpc_suite_name(all_suites[i]));
+		g_test_add_data_func(name, GINT_TO_POINTER(all_suites[i]), fn);
+		g_free(name);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -308,11 +563,13 @@ int main(int argc, char **argv)
 	g_test_add_func("/srtpc/rfc3711-b2-keystream", test_rfc3711_b2_keystream);
 	g_test_add_func("/srtpc/rfc7714-vectors", test_rfc7714_vectors);
 	g_test_add_func("/srtpc/suites", test_suites);
-	for (size_t i = 0; i < G_N_ELEMENTS(all_suites); i++) {
-		char *name = g_strdup_printf("/srtpc/interop/%s", srtpc_suite_name(all_suites[i]));
-		g_test_add_data_func(name, GINT_TO_POINTER(all_suites[i]), test_interop);
-		g_free(name);
-	}
+	add_per_suite("interop", test_interop);
+	add_per_suite("replay", test_replay);
+	add_per_suite("tamper", test_tamper);
+	add_per_suite("limits", test_limits);
+	add_per_suite("malformed", test_malformed);
+	g_test_add_func("/srtpc/window-and-rollover", test_window_and_rollover);
+	g_test_add_func("/srtpc/streams", test_streams);
 	g_assert_cmpint(srtp_init(), ==, srtp_err_status_ok);
 	int rc = g_test_run();
 	srtp_shutdown();
