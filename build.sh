@@ -15,7 +15,8 @@ PKGS="build-essential autoconf automake libtool pkg-config
 libglib2.0-dev libjson-glib-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libre-dev
 openssl python3 clang libclang-rt-14-dev
 libsrtp2-dev libsnmp-dev snmp snmpd snmptrapd smitools libcurl4-openssl-dev python3-aiosmtpd
-baresip sip-tester sipsak libnet-sip-perl kamailio kamailio-tls-modules sox tshark"
+baresip sip-tester sipsak libnet-sip-perl kamailio kamailio-tls-modules sox tshark
+lighttpd lighttpd-mod-openssl libfcgi-dev libargon2-dev"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
 
