@@ -308,7 +308,10 @@ int b2b_originate(const bw_originate *o, bw_channel **out)
 
 		bw_channel_set_peer(leg->ch, f0->route ? f0->route : f0->uri);
 	}
-	timeout = o->timeout_s ? o->timeout_s : sip_mod->ring_timeout;
+	/* the sip module's ring-timeout, within the engine's bound */
+	timeout = sip_mod->ring_timeout;
+	if (o->timeout_s && (timeout == 0 || o->timeout_s < timeout))
+		timeout = o->timeout_s;
 	if (timeout)
 		tmr_start(&leg->ring_tmr, (uint64_t) timeout * 1000, b2b_ring_timeout, leg);
 	*out = leg->ch;
