@@ -14,8 +14,9 @@ bounded; a full queue refuses with smtp.queue.dropped; retry-max-age gives up wi
 smtp.delivery.failed and the file in mailq/failed; CR/LF in event fields
 adds no header; a group-readable password file is refused; the password
 never reaches the log."""
-import glob, os, queue, shutil, socket, subprocess, tempfile, threading, time
-from bwtest import Tap, Daemon, build, pick_port
+import glob, os, shutil, socket, tempfile, threading, time
+import bwtest
+from bwtest import Tap, Daemon, pick_port
 from smtpfix import SmtpRelay, make_ca
 
 PASSWORD = "Secret-1"
@@ -23,32 +24,8 @@ RULE = ('{"event":"test.mail","count":1,"period":60,"severity":"major",'
         '"destinations":["email"]}')
 
 
-class Events:
-    """`bulwarkctl events GLOB` in the background, its lines on a queue."""
-
-    def __init__(self, d, glob_):
-        self.proc = subprocess.Popen(
-            [build("bulwarkctl"), "-s", d.socket, "events", glob_],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.lines = queue.Queue()
-        self.seen = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for(self, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = self.lines.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if pred(line):
-                return line
-        return None
+class Events(bwtest.Events):
+    """bwtest.Events that can tell when its subscription is live."""
 
     def live(self, d):
         """Emit probes until the stream shows one: the subscription is live."""
@@ -57,14 +34,6 @@ class Events:
             if self.wait_for(lambda l: "smtp.probe" in l, 0.2):
                 return True
         return False
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def wait_until(pred, timeout):
