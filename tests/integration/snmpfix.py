@@ -66,7 +66,34 @@ def quote(s):
     return '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
-class TrapReceiver:
+class _Fixture:
+    """A peer process with its own temporary directory: `with X(...) as x:`
+    starts it, and leaving the block stops it and removes the directory
+    (kept when BW_KEEP_TMP is set)."""
+
+    proc = None
+    dir = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.dir and not os.environ.get("BW_KEEP_TMP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class TrapReceiver(_Fixture):
     def __init__(self, community=None, users=(), engine_id=None, port=None):
         self.community = community
         self.users = list(users)
@@ -153,26 +180,8 @@ class TrapReceiver:
         with self._cond:
             return "\n".join(self.lines)
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.dir and not os.environ.get("BW_KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-
-class Snmpd:
+class Snmpd(_Fixture):
     """Debian's snmpd in the foreground as an AgentX master on a free UDP
     port: `master agentx`, the AgentX socket in a temp dir, a view that
     includes bulwark's enterprise subtree and a read-only community."""
@@ -223,21 +232,3 @@ class Snmpd:
                 return f.read()
         except (OSError, TypeError):
             return ""
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.dir and not os.environ.get("BW_KEEP_TMP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
