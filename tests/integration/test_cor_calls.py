@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""CoR end to end: a baresip phone calling through bulwarkd (sip + cor),
+with a raw SIP provider behind a peer trunk (it records each INVITE's
+number and answers 486, which bulwarkd relays back). A barred
+international call is refused with 403 and the reason; an emergency call
+goes through in night service; a verified account code unlocks one call;
+the call records carry the decision (note)."""
+import json, os, queue, re, shutil, socket, sys, threading, time
+from bwtest import Tap, Daemon, pick_port, src
+from sipraw import ext_json
+from baresipfix import Baresip
+
+if shutil.which("baresip") is None:
+    print("1..0 # SKIP baresip is not installed")
+    sys.exit(0)
+t = Tap()
+port = pick_port(socket.SOCK_DGRAM)
+MODS = ('<module name="sip"><transport type="udp" listen="127.0.0.1:{p}"/>'
+        '<auth algorithms="MD5"/><calls ring-timeout="10"/></module>'
+        '<module name="cor" timezone="Europe/Berlin" trunk-prefix="0" account-prefix="*88"/>'
+        ).format(p=port)
+
+
+def typ(e):
+    return e.get("type", "")
+
+
+def closed_with(phone, words, timeout):
+    e = phone.wait_event(lambda e: typ(e) == "CALL_CLOSED", timeout)
+    return e is not None and all(w in (e.get("param") or "") for w in words), e
+
+
+class Provider:
+    """A SIP peer on loopback UDP: records the Request-URI user of every
+    INVITE and answers 486 Busy Here (ACKs and the rest are ignored)."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.invites = queue.Queue()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(65536)
+            except OSError:
+                return
+            text = data.decode(errors="replace")
+            m = re.match(r"INVITE sip:([^@;>\s]+)@", text)
+            if not m:
+                continue
+            self.invites.put(m.group(1))
+            head = text.split("\r\n\r\n", 1)[0].split("\r\n")
+            keep = [h for h in head[1:] if h.split(":", 1)[0].strip().lower() in
+                    ("via", "v", "from", "f", "call-id", "i", "cseq")]
+            to = [h for h in head[1:] if h.split(":", 1)[0].strip().lower() in ("to", "t")]
+            resp = ["SIP/2.0 486 Busy Here"] + keep + [to[0] + ";tag=prov1" if to else "To: <sip:x@y>",
+                                                        "Content-Length: 0", "", ""]
+            self.sock.sendto("\r\n".join(resp).encode(), peer)
+
+    def wait_invite(self, timeout=10):
+        try:
+            return self.invites.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self):
+        self.sock.close()
+
+
+prov = Provider()
+
+
+with Daemon(t, modules=MODS) as d:
+    rc, _o, err = d.ctl("store", "put", "ext/100", ext_json("100", "alice", "test", "pw-alice"))
+    t.ok(rc == 0, "extension 100 provisioned", err)
+    trunk = {"driver": "sip", "mode": "peer", "transport": "udp", "srtp": "off",
+             "proxy": "sip:127.0.0.1:%d" % prov.port, "address": "127.0.0.2/32"}
+    rc, _o, err = d.ctl("store", "put", "trunk/carrier", json.dumps(trunk))
+    t.ok(rc == 0, "peer trunk to the provider phone provisioned", err)
+    rc, _o, err = d.ctl("store", "put", "route/out/0", '{"trunk": "carrier", "strip": 1}')
+    # the sip driver reads its trunks when it starts
+    rc, out, err = d.ctl("module", "reload", "sip")
+    t.ok(rc == 0, "sip reloaded with the trunk", out + err)
+    rc, out, err = d.ctl("store", "import", src("tests/integration/data/cor-example.xml"))
+    t.ok(rc == 0, "CoR example imported", out + err)
+    ev = d.events("cor.*")
+    ended = d.events("call.ended")
+
+    with Baresip(t, "alice", "pw-alice", "127.0.0.1", port) as a:
+        t.ok(a.wait_registered(10), "alice registered", a.output()[-1500:])
+
+        a.dial("000441234")
+        ok, e = closed_with(a, ["403"], 10)
+        t.ok(ok, "a barred international call is refused with 403", e)
+        t.ok(ev.wait_for(lambda l: "cor.denied" in l and "rule=international" in l, 5),
+             "cor.denied published", ev.seen)
+
+        a.dial("00301234567")
+        t.ok(prov.wait_invite() == "0301234567",
+             "an allowed national call reaches the provider (ARS, prefix stripped)")
+        ok, e = closed_with(a, ["486"], 10)
+        t.ok(ok, "the provider's answer comes back", e)
+
+        a.dial("*884711*1234*000441234")
+        t.ok(prov.wait_invite() == "00441234",
+             "a verified account code unlocks the international call", a.output()[-800:])
+        closed_with(a, [], 10)
+        a.dial("000441234")
+        ok, e = closed_with(a, ["403"], 10)
+        t.ok(ok, "...for that one call only", e)
+
+        rc, out, err = d.ctl("service", "night1")
+        a.dial("00301234567")
+        ok, e = closed_with(a, ["403"], 10)
+        t.ok(ok, "night service: a national call is refused", e)
+        a.dial("0112")
+        t.ok(prov.wait_invite() == "112", "night service: the emergency call goes through",
+             a.output()[-800:])
+        closed_with(a, [], 10)
+        t.ok(ev.wait_for(lambda l: "cor.denied" in l and "rule=closed" in l, 5),
+             "the night denial is published", ev.seen)
+    ev.close()
+    rc, out, err = d.ctl("cdr")
+    t.ok("Number unobtainable: barred by international" in out,
+         "the call record carries the reason", out + err)
+    ended.wait_for(lambda l: "112" in l, 10)
+    lines = "\n".join(ended.seen)
+    ended.close()
+    t.ok("cor deny: international period=day cor=1" in lines,
+         "call.ended (the call record) carries the CoR decision", lines)
+    t.ok("cor allow: emergency period=night1" in lines, "...and the emergency override", lines)
+    t.ok("account_code=4711" in lines and "account=4711" in lines,
+         "...and the account code", lines)
+    if "*1234*" in lines:
+        t.diag("known: the engine records the dialled string with the PIN (see docs/cor.md)")
+    t.ok("1234*" not in d.output(), "no PIN in the daemon's log")
+
+prov.close()
+t.done()
