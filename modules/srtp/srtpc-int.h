@@ -35,7 +35,7 @@ typedef struct {
 
 /* Keys of one direction's RTP or RTCP half. */
 typedef struct {
-	EVP_CIPHER_CTX *cipher;       /* AES-CTR keyed (CM) or AES-GCM keyed */
+	EVP_CIPHER_CTX *cipher;       /* AES-ECB keyed (CM keystream) or AES-GCM */
 	SHA_CTX ipad, opad;           /* HMAC-SHA1 state after the padded key */
 	uint8_t salt[SRTPC_SALT_MAX];
 } srtpc_keys;

@@ -72,7 +72,7 @@ static int keys_set(srtpc_keys *k, const suite_info *si, const uint8_t *key,
 		    const uint8_t *salt, const uint8_t *auth)
 {
 	const EVP_CIPHER *ci = si->gcm ? (si->key == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm())
-				       : EVP_aes_128_ctr();
+				       : EVP_aes_128_ecb();
 	memset(k->salt, 0, sizeof(k->salt));
 	memcpy(k->salt, salt, si->salt);
 	if (!si->gcm)
@@ -80,7 +80,11 @@ static int keys_set(srtpc_keys *k, const suite_info *si, const uint8_t *key,
 	k->cipher = EVP_CIPHER_CTX_new();
 	if (!k->cipher)
 		return ENOMEM;
-	return EVP_CipherInit_ex(k->cipher, ci, NULL, key, NULL, 1) ? 0 : EIO;
+	if (!EVP_CipherInit_ex(k->cipher, ci, NULL, key, NULL, 1))
+		return EIO;
+	if (!si->gcm)
+		EVP_CIPHER_CTX_set_padding(k->cipher, 0);
+	return 0;
 }
 
 static srtpc *ctx_alloc(const suite_info *si, srtpc_suite suite, unsigned window)
