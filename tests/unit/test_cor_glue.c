@@ -130,6 +130,7 @@ static void fx_setup(fixture *f, gconstpointer unused)
 	c.trunk_prefix = g_strdup("0");
 	c.account_prefix = g_strdup("*88");
 	c.max_concurrent = 2;
+	c.zone = g_strdup("Europe/Berlin");
 	f->g = cor_glue_new(&c);
 	g_assert_true(cor_glue_start(f->g, f->store, &err));
 	g_assert_no_error(err);
@@ -430,6 +431,26 @@ static void test_watch(fixture *f, gconstpointer unused)
 	g_free(x);
 }
 
+/* A schedule without a time zone takes the module's; one with its own
+ * keeps it. */
+static void test_schedule_zone(fixture *f, gconstpointer unused)
+{
+	gint gen = g_atomic_int_get(&f->g->generation);
+	put(f->store, "cor/schedule", "{\"default\":\"night2\"}");
+	wait_generation(f, gen + 1);
+	g_assert_cmpstr(cor_sched_tzname(cor_ruleset_sched(f->g->latest)), ==, "Europe/Berlin");
+	run *x = call("100", "00301234567", "c1");
+	g_assert_cmpstr(x->v.reason, ==, "Number unobtainable: barred by closed");
+	g_assert_nonnull(strstr(x->a.note, "period=night2"));
+	g_free(x);
+	put(f->store, "cor/schedule", "{\"timezone\":\"UTC\",\"default\":\"day\"}");
+	wait_generation(f, gen + 2);
+	g_assert_cmpstr(cor_sched_tzname(cor_ruleset_sched(f->g->latest)), ==, "UTC");
+	x = call("100", "00301234567", "c2");
+	g_assert_cmpint(x->auth, ==, BW_HOOK_CONTINUE);
+	g_free(x);
+}
+
 typedef struct inc {
 	const char *dialed;
 	int code;
@@ -482,6 +503,7 @@ int main(int argc, char **argv)
 	ADD("night", test_night);
 	ADD("guard", test_guard);
 	ADD("watch", test_watch);
+	ADD("schedule-zone", test_schedule_zone);
 	ADD("through-engine", test_through_engine);
 	int rc = g_test_run();
 	bw_channel_driver_unregister("sip");
