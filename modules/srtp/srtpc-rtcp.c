@@ -102,9 +102,9 @@ srtpc_status srtpc_unprotect_rtcp(srtpc *c, uint8_t *p, size_t *len)
 		return SRTPC_ERR_PARSE;
 	const uint8_t *e = c->gcm ? p + n - 4 : p + n - tag - 4;
 	uint32_t word = srtpc_get32(e), idx = word & 0x7fffffff;
-	srtpc_stream *st = srtpc_stream_get(c, srtpc_get32(p + 4));
+	srtpc_stream scratch = { 0 }, *st = srtpc_stream_get(c, srtpc_get32(p + 4));
 	if (!st)
-		return SRTPC_ERR_LIMIT;
+		st = &scratch;  /* table full: AUTH if forged, LIMIT if authentic */
 	if (!srtpc_window_check(c, &st->rtcp, idx))
 		return SRTPC_ERR_REPLAY;
 	if (c->rtcp_used >= SRTPC_RTCP_LIMIT)
@@ -112,6 +112,8 @@ srtpc_status srtpc_unprotect_rtcp(srtpc *c, uint8_t *p, size_t *len)
 	bool ok = c->gcm ? open_gcm(c, p, n, word >> 31, idx) : open_cm(c, p, n, word >> 31, idx);
 	if (!ok)
 		return SRTPC_ERR_AUTH;
+	if (st == &scratch)
+		return SRTPC_ERR_LIMIT;
 	*len = n - tag - 4;
 	rtcp_commit(c, st, idx);
 	return SRTPC_OK;

@@ -40,12 +40,17 @@ static void gcm_iv(const srtpc_keys *k, const uint8_t *ssrc, uint64_t idx, uint8
 		iv[6 + i] ^= (uint8_t)(idx >> (40 - 8 * i));
 }
 
-/* Common checks of both directions: the stream and the packet index. */
-static srtpc_status rtp_prepare(srtpc *c, const uint8_t *p, srtpc_stream **st, uint64_t *idx)
+/* Common checks of both directions: the stream and the packet index. With
+ * the SSRC table full, unprotect works on scratch (a new, empty stream) so
+ * that a forged packet gets AUTH, and only an authentic one LIMIT. */
+static srtpc_status rtp_prepare(srtpc *c, const uint8_t *p, srtpc_stream **st, uint64_t *idx,
+				srtpc_stream *scratch)
 {
 	*st = srtpc_stream_get(c, srtpc_get32(p + 8));
-	if (!*st)
+	if (!*st && !scratch)
 		return SRTPC_ERR_LIMIT;
+	if (!*st)
+		*st = scratch;
 	*idx = srtpc_rtp_index(&(*st)->rtp, (uint16_t)(p[2] << 8 | p[3]));
 	if (!srtpc_window_check(c, &(*st)->rtp, *idx))
 		return SRTPC_ERR_REPLAY;
@@ -69,7 +74,7 @@ srtpc_status srtpc_protect(srtpc *c, uint8_t *p, size_t *len, size_t cap)
 	uint8_t iv[16], roc[4], mac[20];
 	if (!hl)
 		return SRTPC_ERR_PARSE;
-	srtpc_status rc = rtp_prepare(c, p, &st, &idx);
+	srtpc_status rc = rtp_prepare(c, p, &st, &idx, NULL);
 	if (rc)
 		return rc;
 	if (cap < *len || cap - *len < c->tag_len)
@@ -94,12 +99,12 @@ srtpc_status srtpc_protect(srtpc *c, uint8_t *p, size_t *len, size_t cap)
 srtpc_status srtpc_unprotect(srtpc *c, uint8_t *p, size_t *len)
 {
 	size_t hl = rtp_header_len(p, *len);
-	srtpc_stream *st;
+	srtpc_stream *st, scratch = { 0 };
 	uint64_t idx;
 	uint8_t iv[16], roc[4], mac[20];
 	if (!hl || *len - hl < c->tag_len)
 		return SRTPC_ERR_PARSE;
-	srtpc_status rc = rtp_prepare(c, p, &st, &idx);
+	srtpc_status rc = rtp_prepare(c, p, &st, &idx, &scratch);
 	if (rc)
 		return rc;
 	size_t n = *len - c->tag_len - hl;
@@ -116,6 +121,8 @@ srtpc_status srtpc_unprotect(srtpc *c, uint8_t *p, size_t *len)
 		if (!srtpc_cm_xor(&c->rtp, iv, p + hl, n))
 			return SRTPC_ERR_AUTH;
 	}
+	if (st == &scratch)
+		return SRTPC_ERR_LIMIT;
 	*len -= c->tag_len;
 	rtp_commit(c, st, idx);
 	return SRTPC_OK;

@@ -485,6 +485,37 @@ static void test_streams(void)
 	}
 	size_t n = make_rtp(b, 0, 100, 9);
 	g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
+	/* the receiver's table is full too: a forged 9th SSRC is AUTH, an
+	 * authentic one LIMIT (RTP and RTCP) */
+	n = make_rtp(b, 0, 100, 9) + 10;
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_ERR_AUTH);
+	n = make_rtcp(b, 0, 9);
+	memset(b + n, 0, 14);
+	n += 14;
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_ERR_AUTH);
+	srtpc *other;
+	uint8_t key[30];
+	memcpy(key, "0123456789abcdefghijklmnopqrstuvwxyz", 30);
+	g_assert_cmpint(srtpc_new(&other, SRTPC_AES_CM_128_HMAC_SHA1_80, key, 30, 0), ==, 0);
+	srtpc_free(p.rx);
+	g_assert_cmpint(srtpc_new(&p.rx, SRTPC_AES_CM_128_HMAC_SHA1_80, key, 30, 0), ==, 0);
+	for (uint32_t s = 1; s <= 9; s++) {
+		n = make_rtp(b, 0, 100, s);
+		g_assert_cmpint(srtpc_protect(other, b, &n, sizeof(b)), ==,
+				s <= 8 ? SRTPC_OK : SRTPC_ERR_LIMIT);
+		if (s <= 8)
+			g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_OK);
+	}
+	srtpc_free(other);
+	/* an authentic 9th SSRC from a context with room */
+	g_assert_cmpint(srtpc_new(&other, SRTPC_AES_CM_128_HMAC_SHA1_80, key, 30, 0), ==, 0);
+	n = make_rtp(b, 0, 100, 9);
+	g_assert_cmpint(srtpc_protect(other, b, &n, sizeof(b)), ==, SRTPC_OK);
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_ERR_LIMIT);
+	n = make_rtcp(b, 0, 9);
+	g_assert_cmpint(srtpc_protect_rtcp(other, b, &n, sizeof(b)), ==, SRTPC_OK);
+	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_ERR_LIMIT);
+	srtpc_free(other);
 	pair_free(&p);
 	/* forged packets of unknown SSRCs take no slot */
 	pair_new(&p, SRTPC_AES_CM_128_HMAC_SHA1_80, 0);
