@@ -90,9 +90,11 @@ struct tls;
 struct sa;
 int  sip_trunk_tls_attach(struct tls *tls);   /* hook the client side of tls */
 void sip_trunk_tls_detach(void);
-/* Record the host/CA expected at peer for the next TLS connections. */
-void sip_trunk_tls_expect(const struct sa *peer, const char *trunk, const char *host,
-			  const char *ca_file, bool verify);
+/* Record the host/CA expected at peer for the next TLS connections.
+ * EEXIST (and an error for trunk) when another trunk expects another
+ * identity at the same address: libre would share the connection. */
+int  sip_trunk_tls_expect(const struct sa *peer, const char *trunk, const char *host,
+			 const char *ca_file, bool verify);
 void sip_trunk_tls_forget(const char *trunk);
 /* The last verification failure for a trunk ("certificate verify failed:
  * ..."), newly allocated, or NULL. Cleared by reading. */

@@ -9,7 +9,9 @@
  * refreshes before expiry and retries after failures with a doubling
  * backoff (5 s .. 5 min). Transitions publish trunk.up / trunk.down
  * (name, reason). Over TLS the provider's chain and host name are
- * verified (trunktls.c) and a failed verification is the reason given.
+ * verified (trunktls.c) and a failed verification is the reason given;
+ * the name is the proxy's host, or the domain when the proxy is an
+ * address.
  * A peer is trusted by source address (its CIDR), allow-listed in the DoS
  * protection when it is one address. `bulwarkctl trunks` lists them. */
 #define G_LOG_DOMAIN SIP_LOG_DOMAIN
@@ -27,6 +29,7 @@ typedef struct sip_trunk {
 	char *name;
 	sip_trunk_cfg *cfg;          /* NULL: invalid record (error says why) */
 	char *host;
+	char *tls_host;              /* the name the provider's certificate must carry */
 	sip_trunk_cidr cidr;
 	struct sa provider;          /* where our REGISTERs go */
 	bool has_provider;
@@ -76,6 +79,7 @@ static void trunk_free(void *p)
 	sip_trunk_cfg_free(t->cfg);
 	g_free(t->name);
 	g_free(t->host);
+	g_free(t->tls_host);
 	g_free(t->reg_uri);
 	g_free(t->aor);
 	g_free(t->last_error);
@@ -223,8 +227,9 @@ static int trunk_sendh(enum sip_transp tp, const struct sa *src, const struct sa
 
 	t->provider = *dst;
 	t->has_provider = true;
-	if (tp == SIP_TRANSP_TLS)
-		sip_trunk_tls_expect(dst, t->name, t->host, t->cfg->ca_file, t->cfg->verify);
+	if (tp == SIP_TRANSP_TLS &&
+	    sip_trunk_tls_expect(dst, t->name, t->tls_host, t->cfg->ca_file, t->cfg->verify) != 0)
+		return EEXIST;
 	return mbuf_printf(mb, "Contact: <sip:%s@%J%s>\r\n", t->cfg->username, src, param);
 }
 
@@ -302,10 +307,11 @@ static void trunk_reg_send(sip_trunk *t)
 				    "%sExpires: %u\r\nContent-Length: 0\r\n\r\n",
 				    auth ? auth : "", t->cfg->expires);
 	if (err) {
-		char why[128];
+		g_autofree char *tls = sip_trunk_tls_take_error(t->name);
+		char why[256];
 
 		g_snprintf(why, sizeof(why), "cannot send REGISTER via %s: %s", t->cfg->proxy,
-			   g_strerror(err));
+			   tls ? tls : g_strerror(err));
 		trunk_failed(t, why);
 		return;
 	}
@@ -315,9 +321,21 @@ static void trunk_reg_send(sip_trunk *t)
 
 /* ---- loading ---- */
 
+/* The proxy's host name; for a proxy given as an address, the trunk's
+ * domain (the name its certificate is issued for). */
+static char *trunk_tls_host(const sip_trunk *t)
+{
+	struct sa sa;
+
+	if (sa_set_str(&sa, t->host, 0) == 0 && t->cfg->domain)
+		return g_strdup(t->cfg->domain);
+	return g_strdup(t->host);
+}
+
 static void trunk_start(sip_trunk *t)
 {
 	t->host = sip_trunk_cfg_host(t->cfg);
+	t->tls_host = trunk_tls_host(t);
 	if (t->cfg->mode == TRUNK_PEER) {
 		struct sa sa;
 

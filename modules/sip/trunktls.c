@@ -21,7 +21,7 @@
 
 typedef struct tls_expect {
 	struct sa peer;
-	char *trunk, *host;
+	char *trunk, *host, *ca_file;
 	X509_STORE *store;
 	bool verify;
 } tls_expect;
@@ -40,6 +40,7 @@ static void tls_expect_free(void *p)
 
 	g_free(e->trunk);
 	g_free(e->host);
+	g_free(e->ca_file);
 	if (e->store)
 		X509_STORE_free(e->store);
 	g_free(e);
@@ -175,25 +176,36 @@ static X509_STORE *tls_store_new(const char *ca_file, const char *trunk)
 	return st;
 }
 
-void sip_trunk_tls_expect(const struct sa *peer, const char *trunk, const char *host,
-			  const char *ca_file, bool verify)
+int sip_trunk_tls_expect(const struct sa *peer, const char *trunk, const char *host,
+			 const char *ca_file, bool verify)
 {
 	tls_expect *e;
 
 	if (tt.expects == NULL || peer == NULL)
-		return;
+		return ENOENT;
 	e = tls_expect_find(peer);
-	if (e && g_strcmp0(e->trunk, trunk) == 0 && g_strcmp0(e->host, host) == 0)
-		return;
+	if (e && g_strcmp0(e->host, host) == 0 && g_strcmp0(e->ca_file, ca_file) == 0 &&
+	    e->verify == verify)
+		return 0;   /* same identity: the connection may be shared */
+	if (e && g_strcmp0(e->trunk, trunk) != 0) {
+		/* libre shares one connection per address: it was verified for
+		 * the other trunk's identity, which is not this one's */
+		g_hash_table_replace(tt.errors, g_strdup(trunk),
+				     g_strdup_printf("TLS address already used by trunk %s with another "
+						     "host name, CA or verify setting", e->trunk));
+		return EEXIST;
+	}
 	if (e)
 		g_ptr_array_remove(tt.expects, e);
 	e = g_new0(tls_expect, 1);
 	e->peer = *peer;
 	e->trunk = g_strdup(trunk);
 	e->host = g_strdup(host);
+	e->ca_file = g_strdup(ca_file);
 	e->verify = verify;
 	e->store = verify ? tls_store_new(ca_file, trunk) : NULL;
 	g_ptr_array_add(tt.expects, e);
+	return 0;
 }
 
 void sip_trunk_tls_forget(const char *trunk)

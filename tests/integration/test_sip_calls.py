@@ -10,7 +10,7 @@ call.* events."""
 import os, socket, time
 from bwtest import Tap, Daemon, pick_port
 from sipraw import SipRaw, ext_json
-from baresipfix import Baresip
+from sipcallfix import Phone
 
 t = Tap()
 port = pick_port(socket.SOCK_DGRAM)
@@ -49,15 +49,6 @@ def wait_reinvites(phone, n, timeout):
             return True
         time.sleep(0.1)
     return False
-
-
-class Phone(Baresip):
-    """baresip 1.0.0's aufile has no player, and without a player nothing is
-    decoded (so sndfile records nothing): play into ALSA's null device."""
-
-    def _config(self):
-        lines = [l for l in super()._config().splitlines() if not l.startswith("audio_player")]
-        return "\n".join(lines + ["module alsa.so", "audio_player alsa,null", ""])
 
 
 def phone(user, pw, tp):

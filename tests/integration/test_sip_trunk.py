@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""SIP trunks of module sip against real peers on loopback.
+
+An IP-authenticated peer (sipp UAC from 127.0.0.2) calls a DID routed to
+extension 101 (baresip, auto-answer): the call completes with BYE.
+Outgoing: extension 100 dials 9 + number, routed by prefix to the peer,
+where a sipp UAS plays the provider. Registration: trunks register to
+Kamailio over UDP (digest) and over TLS with a certificate for "localhost"
+from a test CA: registered when the CA is configured and the name matches;
+trunk.down with the certificate reason for a wrong CA or a wrong name.
+`bulwarkctl trunks` shows each trunk's state and last error."""
+import hashlib, json, os, shutil, socket, subprocess, tempfile, time
+from bwtest import Tap, Daemon, pick_port, src
+from sipraw import ext_json
+from sipcallfix import Phone
+
+t = Tap()
+PEER_IP = "127.0.0.2"          # not the phones' address: the peer is trusted by address
+port = pick_port(socket.SOCK_DGRAM)
+tls_port = pick_port()
+MODS = ('<module name="sip">'
+        '<transport type="udp" listen="127.0.0.1:{p}"/>'
+        '<transport type="tls" listen="127.0.0.1:{tp}"/>'
+        '<auth algorithms="MD5"/></module>').format(p=port, tp=tls_port)
+SIPP = shutil.which("sipp")
+KAMAILIO = shutil.which("kamailio")
+HA1 = hashlib.md5(b"acme:provider.test:secret").hexdigest()
+
+
+def pick_udp(ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ip, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def put(d, key, value):
+    rc, out, err = d.ctl("store", "put", key, json.dumps(value) if isinstance(value, dict) else value)
+    return rc == 0, out + err
+
+
+def trunks(d):
+    rc, out, _err = d.ctl("trunks")
+    return {l.split("\t")[0]: l.split("\t") for l in out.splitlines()[1:]} if rc == 0 else {}
+
+
+def wait_trunk(d, name, state, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        row = trunks(d).get(name)
+        if row and row[2] == state:
+            return row
+        time.sleep(0.2)
+    return trunks(d).get(name)
+
+
+def sipp(tmp, scenario, *args, timeout=30, background=False):
+    cmd = [SIPP, "-sf", src("tests/integration/sipp/" + scenario), "-i", PEER_IP, "-m", "1",
+           "-timeout", str(timeout), "-timeout_error", "-nostdin",
+           "-trace_err", "-error_file", os.path.join(tmp, scenario + ".err")] + list(args)
+    if background:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
+    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(os.path.join(tmp, scenario + ".err"))
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()[-2000:]
+    except OSError:
+        return ""
+
+
+def peer_calls(d, tmp):
+    uas_port = pick_udp(PEER_IP)
+    ok, why = put(d, "trunk/peer1", {"driver": "sip", "mode": "peer", "address": PEER_IP,
+                                     "proxy": "sip:%s:%d" % (PEER_IP, uas_port), "transport": "udp"})
+    t.ok(ok, "peer trunk provisioned", why)
+    put(d, "route/did/5551000", {"extension": "101"})
+    put(d, "route/out/9", {"trunk": "peer1", "strip": 1})
+    rc, out, err = d.ctl("module", "reload", "sip")
+    t.ok(rc == 0, "module sip reloaded with the trunk", out + err)
+    row = wait_trunk(d, "peer1", "peer", 5)
+    t.ok(row is not None and row[1] == "peer", "bulwarkctl trunks lists the peer", trunks(d))
+
+    with Phone(t, "bob", "pw-bob", "127.0.0.1", port, extra_account=";answermode=auto") as b, \
+            Phone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
+        t.ok(b.wait_registered(10) and a.wait_registered(10), "extensions 100 and 101 registered")
+        rc, out = sipp(tmp, "uac_did.xml", "-s", "5551000", "-p", str(pick_udp(PEER_IP)),
+                       "127.0.0.1:%d" % port)
+        t.ok(rc == 0, "peer -> DID 5551000 -> extension 101 answers, BYE completes", out)
+        inc = b.wait_event(lambda e: "0612345678" in e.get("peeruri", ""), 5)
+        t.ok(inc is not None, "101 saw the provider's caller number", b.seen)
+
+        uas = sipp(tmp, "uas_provider.xml", "-p", str(uas_port), background=True)
+        time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+        a.dial("90987654321")
+        est = a.wait_event(lambda e: e.get("type") == "CALL_ESTABLISHED", 15)
+        t.ok(est is not None, "100 dials 9 + number: the provider (sipp UAS) answers", a.seen)
+        time.sleep(0.5)
+        a.hangup()
+        try:
+            rc = uas.wait(20)
+        except subprocess.TimeoutExpired:
+            uas.kill()
+            rc = None
+        t.ok(rc == 0, "the provider saw ACK and BYE (sipp UAS exit 0)", read(os.path.join(tmp, "uas_provider.xml.err")))
+    rc, out, _e = d.ctl("cdr")
+    t.ok("0612345678 -> 101 answered" in out and "100 -> 0987654321 answered" in out,
+         "call records: DID call to 101, outgoing call with the prefix stripped", out)
+
+
+def make_pki(tmp):
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), check=True, capture_output=True, cwd=tmp)
+    for ca in ("ca", "otherca"):
+        run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2", "-subj", "/CN=Test " + ca)
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(tmp, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+
+
+def start_kamailio(tmp, kudp, ktls, ktls2, ktls3):
+    def fill(name, **kw):
+        text = read_full(src("tests/integration/kamailio/" + name))
+        for k, v in kw.items():
+            text = text.replace("@%s@" % k, str(v))
+        path = os.path.join(tmp, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+    tlscfg = fill("tls.cfg", KEY=os.path.join(tmp, "server.key"), CERT=os.path.join(tmp, "server.pem"))
+    cfg = fill("registrar.cfg", UDP_PORT=kudp, TLS_PORT=ktls, TLS_PORT2=ktls2, TLS_PORT3=ktls3,
+               TLS_CFG=tlscfg)
+    log = open(os.path.join(tmp, "kamailio.log"), "wb")
+    p = subprocess.Popen([KAMAILIO, "-DD", "-E", "-f", cfg, "-Y", tmp, "-w", tmp, "-m", "64", "-M", "8"],
+                         stdout=log, stderr=subprocess.STDOUT)
+    end = time.time() + 10
+    while time.time() < end:   # up when its TLS port accepts
+        try:
+            socket.create_connection(("127.0.0.1", ktls), timeout=0.5).close()
+            return p
+        except OSError:
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+    return p
+
+
+def read_full(path):
+    with open(path) as f:
+        return f.read()
+
+
+def registrations(d, tmp):
+    make_pki(tmp)
+    kudp, ktls, ktls2, ktls3 = pick_udp("127.0.0.1"), pick_port(), pick_port(), pick_port()
+    k = start_kamailio(tmp, kudp, ktls, ktls2, ktls3)
+    try:
+        t.ok(k.poll() is None, "Kamailio (the provider) runs", read(os.path.join(tmp, "kamailio.log")))
+        base = {"driver": "sip", "mode": "register", "username": "acme", "realm": "provider.test",
+                "ha1_md5": HA1, "expires": 60}
+        tls = dict(base, proxy="sip:127.0.0.1:%d;transport=tls" % ktls, transport="tls",
+                   domain="localhost", ca_file=os.path.join(tmp, "ca.pem"))
+        put(d, "trunk/kam-udp", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test"))
+        put(d, "trunk/kam-tls", tls)
+        put(d, "trunk/bad-ca", dict(tls, ca_file=os.path.join(tmp, "otherca.pem"),
+                                    proxy="sip:127.0.0.1:%d;transport=tls" % ktls2))
+        put(d, "trunk/bad-name", dict(tls, domain="provider.test",
+                                      proxy="sip:127.0.0.1:%d;transport=tls" % ktls3))
+
+        put(d, "trunk/bad-pass", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test",
+                                      ha1_md5=hashlib.md5(b"acme:provider.test:wrong").hexdigest()))
+        ev = d.events("trunk.*")
+        time.sleep(0.3)   # let the event stream attach before the reload
+        rc, out, err = d.ctl("module", "reload", "sip")
+        t.ok(rc == 0, "module sip reloaded with the registering trunks", out + err)
+        row = wait_trunk(d, "kam-udp", "registered", 10)
+        t.ok(row and row[2] == "registered", "trunk registers to Kamailio over UDP with digest", row)
+        row = wait_trunk(d, "kam-tls", "registered", 10)
+        t.ok(row and row[2] == "registered",
+             "trunk registers over TLS: test CA configured, name localhost matches", row)
+        t.ok(ev.wait_for(lambda l: "trunk.up" in l and "name=kam-tls" in l, 5) is not None or
+             any("trunk.up" in l and "kam-tls" in l for l in ev.seen), "trunk.up event", ev.seen)
+        row = wait_trunk(d, "bad-ca", "failed", 10)
+        t.ok(row and row[2] == "failed" and "certificate" in row[3],
+             "wrong CA: registration fails with a certificate reason", row)
+        row = wait_trunk(d, "bad-name", "failed", 10)
+        t.ok(row and row[2] == "failed" and "certificate" in row[3] and "hostname" in row[3].lower(),
+             "wrong host name: registration fails (hostname mismatch)", row)
+        down = ev.wait_for(lambda l: "trunk.down" in l and "bad-ca" in l, 5) or \
+            next((l for l in ev.seen if "trunk.down" in l and "bad-ca" in l), None)
+        t.ok(down is not None and "certificate" in down, "trunk.down event with the certificate reason", ev.seen)
+        row = wait_trunk(d, "bad-pass", "failed", 10)
+        t.ok(row and row[2] == "failed" and "401" in row[3] or (row and "403" in row[3]),
+             "a wrong HA1: registration fails with the provider's answer", row)
+        ev.close()
+        klog = read(os.path.join(tmp, "kamailio.log"))
+        t.ok("registered acme" in klog and "over tls" in klog.lower(),
+             "Kamailio logged the TLS registration", klog)
+    finally:
+        k.terminate()
+        try:
+            k.wait(10)
+        except subprocess.TimeoutExpired:
+            k.kill()
+            k.wait()
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bwtrunk-")
+    try:
+        with Daemon(t, modules=MODS) as d:
+            for num, user, pw in (("100", "alice", "pw-alice"), ("101", "bob", "pw-bob")):
+                ok, why = put(d, "ext/" + num, ext_json(num, user, "test", pw))
+                t.ok(ok, "extension %s provisioned" % num, why)
+            if SIPP:
+                peer_calls(d, tmp)
+            else:
+                t.ok(True, "# SKIP sipp (sip-tester) not installed")
+            if KAMAILIO:
+                registrations(d, tmp)
+            else:
+                t.ok(True, "# SKIP kamailio not installed")
+            rc, out, err = d.ctl("trunks")
+            t.ok(rc == 0 and out.startswith("name\tmode\tstate\tlast error"), "bulwarkctl trunks header", out + err)
+    finally:
+        if not os.environ.get("BW_KEEP_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
+t.done()
