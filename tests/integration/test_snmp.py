@@ -13,6 +13,9 @@ MIBS= so nothing is looked up):
   shows it; the clearing event sends bwAlarmCleared to all three;
 - module reload restarts the agent (boots grows); no community -> v2c
   refused while v3 works; the schema refuses short passphrases;
+- real traffic: a sipp flood blocked by the sip module raises the default
+  rule sip-source-blocked, received as v1, v2c and v3 traps, cleared when
+  the ban ends;
 - AgentX: Debian's snmpd as master on its own port answers our objects
   through bulwarkd running as a subagent.
 """
@@ -360,8 +363,75 @@ def agentx():
             t.ok(d.stop() == 0, "the subagent stops cleanly", d.output()[-3000:])
 
 
+OPTIONS_FLOOD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="options flood">
+  <send><![CDATA[
+OPTIONS sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:flood@[local_ip]:[local_port]>;tag=[call_number]
+To: <sip:[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 OPTIONS
+Max-Forwards: 70
+Content-Length: 0
+
+  ]]></send>
+  <recv response="200" timeout="300" ontimeout="1"/>
+  <label id="1"/>
+</scenario>
+"""
+
+
+def sipp_flood(sip_port, workdir):
+    path = os.path.join(workdir, "options.xml")
+    with open(path, "w") as f:
+        f.write(OPTIONS_FLOOD)
+    subprocess.run(["sipp", "-sf", path, "-m", "40", "-r", "100", "-l", "20",
+                    "-i", "127.0.0.1", "-p", str(pick_port(socket.SOCK_DGRAM)),
+                    "-nostdin", "-timeout", "30s", "127.0.0.1:%d" % sip_port],
+                   cwd=workdir, capture_output=True, text=True, timeout=60)
+
+
+def sip_flood_traps():
+    """Real traffic: a sipp flood gets its source blocked by the sip module;
+    the default rule sip-source-blocked raises one alarm, sent as a v1 trap
+    and v2c and v3 notifications; the end of the ban clears it."""
+    if not shutil.which("sipp") or "mod_sip.so" not in "".join(
+            f for d in module_path().split(":") if d for f in os.listdir(d)):
+        t.ok(True, "# SKIP traps from a sipp flood: sipp or the sip module is missing")
+        return
+    port, sip_port = pick_port(socket.SOCK_DGRAM), pick_port(socket.SOCK_DGRAM)
+    work = tempfile.mkdtemp(prefix="bwflood-")
+    with TrapReceiver(community=TRAP_COMMUNITY, users=[(USER, AUTH, PRIV)],
+                      engine_id=engine_id("test")) as r:
+        mods = (snmp_module(port, user_el, receivers(r.port))
+                + '<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
+                '<dos transactions="10" window="60s" ban="3s"/></module>' % sip_port)
+        with Daemon(t, modules=mods) as d:
+            end = time.monotonic() + 10
+            while time.monotonic() < end and "sip-source-blocked" not in d.ctl(
+                    "alarms", "rules")[1]:
+                time.sleep(0.1)
+            sipp_flood(sip_port, work)
+            raised = lambda k: (lambda l: k in l and "sip-source-blocked" in l
+                                and ("specific=.1 " in l or "62014.0.1" in l))
+            got = [r.wait_for(raised(k), 15)
+                   for k in ("TRAP v1", "SNMP v2c", "SNMP v3, user %s" % USER)]
+            t.ok(all(got) and all("127.0.0.1" in g[1] for g in got),
+                 "a sipp flood blocks its source: v1, v2c and v3 traps of rule "
+                 "sip-source-blocked name it", r.output() + d.output()[-2000:])
+            cleared = r.wait_for(lambda l: "SNMP v2c" in l and "62014.0.2" in l, 15)
+            t.ok(cleared is not None and "sip-source-blocked" in cleared[1],
+                 "the end of the ban clears it (bwAlarmCleared)", r.output())
+            n = sum(1 for _, l in r.traps if "SNMP v2c" in l and "62014.0.1" in l)
+            t.ok(n == 1, "the flood yields one alarm, not one per event (%d)" % n,
+                 r.output())
+    shutil.rmtree(work, ignore_errors=True)
+
+
 try:
     main_daemon()
+    sip_flood_traps()
     no_community()
     schema()
     bad_reference()
