@@ -20,7 +20,7 @@ static int sdp_fail(char *reason, gsize len, const char *fmt, ...)
 static gboolean sdp_uint(const char *s, guint max, guint *out)
 {
 	guint64 v = 0;
-	if (!*s)
+	if (!s || !*s)
 		return FALSE;
 	for (; *s; s++) {
 		if (!g_ascii_isdigit(*s) || (v = v * 10 + (guint)(*s - '0')) > max)

@@ -67,8 +67,17 @@ static void sdp_write_extra(GString *o, const bw_sdp_out *w, const char *addr)
 	}
 }
 
+static gboolean sdp_has_c(const bw_sdp *s, guint from, guint to)
+{
+	for (guint i = from; i < to && i < s->n_lines; i++)
+		if (s->lines[i][0] == 'c')
+			return TRUE;
+	return FALSE;
+}
+
 char *bw_sdp_write(const bw_sdp *s, const char *addr, const bw_sdp_out *out)
 {
+	gboolean session_c = sdp_has_c(s, 0, s->n_media ? s->media[0].line : s->n_lines);
 	GString *o = g_string_sized_new(1024);
 	guint k = 0;   /* media section of line i, + 1; 0 before the first */
 	for (guint i = 0; i < s->n_lines; i++) {
@@ -77,6 +86,10 @@ char *bw_sdp_write(const bw_sdp *s, const char *addr, const bw_sdp_out *out)
 			if (k)
 				sdp_write_extra(o, &out[k - 1], addr);
 			sdp_write_mline(o, &s->media[k], &out[k], l);
+			/* a section enabled here that had no address anywhere gets ours */
+			if (out[k].port && !session_c &&
+			    !sdp_has_c(s, s->media[k].line, s->media[k].end))
+				g_string_append_printf(o, "c=IN %s %s\r\n", sdp_family(addr), addr);
 			k++;
 		} else if (l[0] == 'o') {
 			sdp_write_origin(o, l, addr);

@@ -1,0 +1,372 @@
+/* bench srtp: the media relay's throughput on one core over real loopback
+ * sockets, beside the raw SRTP cost of the same packets.
+ *
+ * One relay thread; N streams (100, 1000, 5000) of one leg pair each, the
+ * phones' side played by a generator thread that protects fresh 160-byte
+ * G.711 packets per stream (srtpc) and sends them in sendmmsg batches as
+ * fast as it can, and a receiver thread that counts what the relay
+ * forwards. Throughput is packets forwarded per CPU-second of the relay
+ * thread (its own clock, from /proc), so a generator that cannot saturate
+ * the relay does not flatter or hurt the figure. raw = 1 / (unprotect +
+ * protect) per packet with srtpc, no I/O. A G.711 call relayed SRTP<->SRTP
+ * is 100 packets/s (2 directions x 50). Memory per call: RSS growth over
+ * 5000 streams (user space only; kernel socket buffers are not counted).
+ * Latency: one packet at a time through the relay, minus the median of
+ * the same through loopback directly. Figures only, no verdict. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <glib.h>
+#include "relay.h"
+
+#define PAYLOAD 160
+#define BATCH 32
+#define SUITE SRTPC_AES_CM_128_HMAC_SHA1_80
+
+typedef struct bstream {
+	bw_relay_stream *s;
+	struct sockaddr_in relay0;        /* the relay's leg-0 port */
+	srtpc *tx;                        /* the calling phone's key */
+	guint16 seq;
+	guint32 ts;
+} bstream;
+
+typedef struct bench {
+	bw_relay *relay;
+	int sender, receiver;
+	struct sockaddr_in send_addr, recv_addr;
+	bstream *st;
+	guint n;
+	gint stop;
+	gint64 received;
+} bench;
+
+static double clock_s(clockid_t id)
+{
+	struct timespec t;
+	clock_gettime(id, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+static int udp_socket(struct sockaddr_in *a)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	socklen_t sl = sizeof *a;
+	int big = 8 << 20;
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof *a) != 0 ||
+	    getsockname(fd, (struct sockaddr *)a, &sl) != 0) {
+		fprintf(stderr, "bench_srtp: socket: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* CPU seconds of the thread named name in this process (utime + stime). */
+static double thread_cpu(const char *name)
+{
+	double total = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long hz = sysconf(_SC_CLK_TCK);
+	while (d && (e = readdir(d)) != NULL) {
+		char path[300], buf[1024];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+		if (!l || !r || (size_t)(r - l - 1) != strlen(name) || strncmp(l + 1, name, strlen(name)))
+			continue;
+		unsigned long ut = 0, st = 0;
+		/* fields after ")": state is 3, utime 14, stime 15 */
+		if (sscanf(r + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) == 2)
+			total += (double)(ut + st) / (double)hz;
+	}
+	if (d)
+		closedir(d);
+	return total;
+}
+
+static long rss_kb(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f && fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	if (f)
+		fclose(f);
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void key_of(guint i, guint which, guint8 *k, gsize len)
+{
+	for (gsize j = 0; j < len; j++)
+		k[j] = (guint8)(i * 7 + which * 13 + j);
+}
+
+static void sockaddr_port(struct sockaddr_in *a, guint port)
+{
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	a->sin_port = htons((guint16)port);
+	inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
+}
+
+static gboolean bench_streams(bench *b, guint n, gboolean out_secure)
+{
+	gsize klen = srtpc_master_key_len(SUITE) + srtpc_master_salt_len(SUITE);
+	b->st = g_new0(bstream, n);
+	b->n = n;
+	for (guint i = 0; i < n; i++) {
+		bw_relay_ports p[2];
+		bw_relay_leg legs[2];
+		memset(legs, 0, sizeof legs);
+		for (guint l = 0; l < 2; l++) {
+			if (bw_relay_ports_open(b->relay, FALSE, &p[l]) != 0) {
+				fprintf(stderr, "bench_srtp: out of ports at stream %u\n", i);
+				return FALSE;
+			}
+			memcpy(&legs[l].rtp_addr, l ? &b->recv_addr : &b->send_addr,
+			       sizeof b->send_addr);
+			legs[l].rtcp_addr = legs[l].rtp_addr;
+			legs[l].have_addr = legs[l].mux = TRUE;
+			legs[l].secure = l == 0 || out_secure;
+			legs[l].suite = SUITE;
+			legs[l].key_len = klen;
+			key_of(i, 2 * l, legs[l].key_in, klen);
+			key_of(i, 2 * l + 1, legs[l].key_out, klen);
+			legs[l].pps = 50;
+		}
+		sockaddr_port(&b->st[i].relay0, p[0].port);
+		guint8 k[BW_RELAY_KEY_MAX];
+		key_of(i, 0, k, klen);
+		if (srtpc_new(&b->st[i].tx, SUITE, k, klen, 128) != 0)
+			return FALSE;
+		int rc;
+		b->st[i].s = bw_relay_stream_add(b->relay, "bench", i, p, legs, &rc);
+		if (!b->st[i].s)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void bench_streams_free(bench *b)
+{
+	for (guint i = 0; i < b->n; i++) {
+		bw_relay_stream_remove(b->st[i].s);
+		srtpc_free(b->st[i].tx);
+	}
+	g_free(b->st);
+	b->st = NULL;
+	bw_relay_wait_idle(b->relay, 10000);
+}
+
+static size_t rtp_make(bstream *s, guint8 *p, guint32 ssrc)
+{
+	guint16 seq = s->seq++;
+	guint32 ts = (s->ts += 160);
+	p[0] = 0x80; p[1] = 0;
+	p[2] = seq >> 8; p[3] = seq & 0xff;
+	p[4] = ts >> 24; p[5] = ts >> 16; p[6] = ts >> 8; p[7] = ts & 0xff;
+	p[8] = ssrc >> 24; p[9] = ssrc >> 16; p[10] = ssrc >> 8; p[11] = ssrc & 0xff;
+	memset(p + 12, 0xd5, PAYLOAD);
+	size_t len = 12 + PAYLOAD;
+	srtpc_protect(s->tx, p, &len, 256);
+	return len;
+}
+
+static gpointer generator(gpointer p)
+{
+	bench *b = p;
+	static guint8 buf[BATCH][256];
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	guint i = 0;
+	while (!g_atomic_int_get(&b->stop)) {
+		for (guint k = 0; k < BATCH; k++, i = (i + 1) % b->n) {
+			iov[k] = (struct iovec){ buf[k], rtp_make(&b->st[i], buf[k], i + 1) };
+			m[k].msg_hdr = (struct msghdr){ .msg_name = &b->st[i].relay0,
+				.msg_namelen = sizeof b->st[i].relay0, .msg_iov = &iov[k], .msg_iovlen = 1 };
+		}
+		sendmmsg(b->sender, m, BATCH, 0);
+	}
+	return NULL;
+}
+
+static gpointer receiver(gpointer p)
+{
+	bench *b = p;
+	static guint8 buf[BATCH][256];
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	for (guint k = 0; k < BATCH; k++) {
+		iov[k] = (struct iovec){ buf[k], sizeof buf[k] };
+		m[k].msg_hdr = (struct msghdr){ .msg_iov = &iov[k], .msg_iovlen = 1 };
+	}
+	while (!g_atomic_int_get(&b->stop)) {
+		struct pollfd pfd = { b->receiver, POLLIN, 0 };
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		int n = recvmmsg(b->receiver, m, BATCH, MSG_DONTWAIT, NULL);
+		if (n > 0)
+			__atomic_add_fetch(&b->received, n, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Relayed packets per relay CPU-second with n streams. */
+static double bench_pps(bench *b, guint n, gboolean out_secure, double secs)
+{
+	if (!bench_streams(b, n, out_secure))
+		return 0;
+	g_atomic_int_set(&b->stop, 0);
+	b->received = 0;
+	GThread *g = g_thread_new("bench-gen", generator, b);
+	GThread *r = g_thread_new("bench-recv", receiver, b);
+	g_usleep(300 * 1000);   /* warm-up, outside the measurement */
+	gint64 p0 = __atomic_load_n(&b->received, __ATOMIC_RELAXED);
+	double c0 = thread_cpu("bw-relay-0"), t0 = now_s();
+	g_usleep((gulong)(secs * 1e6));
+	gint64 p1 = __atomic_load_n(&b->received, __ATOMIC_RELAXED);
+	double c1 = thread_cpu("bw-relay-0"), t1 = now_s();
+	g_atomic_int_set(&b->stop, 1);
+	g_thread_join(g);
+	g_thread_join(r);
+	bench_streams_free(b);
+	double cpu = c1 - c0;
+	fprintf(stderr, "bench_srtp: %u streams %s: %.0f pkt/s wall, relay cpu %.2f/%.2f s\n", n,
+		out_secure ? "srtp->srtp" : "srtp->rtp", (p1 - p0) / (t1 - t0), cpu, t1 - t0);
+	return cpu > 0 ? (p1 - p0) / cpu : 0;
+}
+
+/* Raw srtpc: unprotect + protect of the same packets, no I/O. */
+static double bench_raw(void)
+{
+	enum { N = 20000 };
+	gsize klen = srtpc_master_key_len(SUITE) + srtpc_master_salt_len(SUITE);
+	guint8 k[BW_RELAY_KEY_MAX];
+	srtpc *in, *out;
+	bstream s = { 0 };
+	key_of(1, 0, k, klen);
+	srtpc_new(&s.tx, SUITE, k, klen, 128);
+	srtpc_new(&in, SUITE, k, klen, 128);
+	key_of(1, 1, k, klen);
+	srtpc_new(&out, SUITE, k, klen, 128);
+	guint8 (*pk)[256] = g_malloc(sizeof *pk * N);
+	size_t len[N];
+	double total = 0;
+	guint rounds = 10;
+	for (guint r = 0; r < rounds; r++) {
+		for (guint i = 0; i < N; i++)
+			len[i] = rtp_make(&s, pk[i], 1);
+		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		for (guint i = 0; i < N; i++) {
+			if (srtpc_unprotect(in, pk[i], &len[i]) != SRTPC_OK ||
+			    srtpc_protect(out, pk[i], &len[i], 256) != SRTPC_OK) {
+				fprintf(stderr, "bench_srtp: srtpc refused a packet\n");
+				exit(1);
+			}
+		}
+		total += clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+	}
+	g_free(pk);
+	srtpc_free(s.tx);
+	srtpc_free(in);
+	srtpc_free(out);
+	return N * rounds / total;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One packet at a time: p50/p99 of (through the relay) - median(direct). */
+static void bench_latency(bench *b, double *p50, double *p99)
+{
+	enum { N = 2000 };
+	static double relay[N], direct[N];
+	guint8 buf[256], got[256];
+	bench_streams(b, 1, TRUE);
+	while (recv(b->receiver, got, sizeof got, MSG_DONTWAIT) > 0)
+		;   /* what the throughput runs left in flight */
+	for (int pass = 0; pass < 2; pass++)
+		for (guint i = 0; i < N; i++) {
+			size_t len = rtp_make(&b->st[0], buf, 1);
+			const struct sockaddr_in *to = pass ? &b->recv_addr : &b->st[0].relay0;
+			double t0 = now_s();
+			sendto(b->sender, buf, len, 0, (const struct sockaddr *)to, sizeof *to);
+			struct pollfd pfd = { b->receiver, POLLIN, 0 };
+			/* the same packet back (sequence number), or a timeout */
+			while (poll(&pfd, 1, 1000) == 1 &&
+			       (recv(b->receiver, got, sizeof got, 0) < 4 || memcmp(got + 2, buf + 2, 2)))
+				;
+			(pass ? direct : relay)[i] = (now_s() - t0) * 1e6;
+		}
+	bench_streams_free(b);
+	qsort(relay, N, sizeof *relay, cmp_double);
+	qsort(direct, N, sizeof *direct, cmp_double);
+	*p50 = relay[N / 2] - direct[N / 2];
+	*p99 = relay[N * 99 / 100] - direct[N / 2];
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? g_ascii_strtod(argv[1], NULL) : 2.0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	bench b = { 0 };
+	bw_relay_config cfg = { "127.0.0.1", 10000, 31999, 1, 0, 128, 10 };
+	b.relay = bw_relay_new(&cfg, NULL);
+	b.sender = udp_socket(&b.send_addr);
+	b.receiver = udp_socket(&b.recv_addr);
+	double raw = bench_raw();
+	double pps100 = bench_pps(&b, 100, TRUE, secs);
+	double pps1000 = bench_pps(&b, 1000, TRUE, secs);
+	long r0 = rss_kb();
+	double pps5000 = bench_pps(&b, 5000, TRUE, secs);
+	double rtp5000 = bench_pps(&b, 5000, FALSE, secs);
+	/* memory: 5000 streams held without traffic */
+	bench_streams(&b, 5000, TRUE);
+	long r1 = rss_kb();
+	bench_streams_free(&b);
+	double p50, p99;
+	bench_latency(&b, &p50, &p99);
+	printf("bench srtp: calls_per_core_srtp_srtp=%.0f relay_raw_ratio=%.2f pps_100=%.0f "
+	       "pps_1000=%.0f pps_5000=%.0f pps_5000_srtp_rtp=%.0f raw_pps=%.0f "
+	       "mem_per_call_kb=%.1f latency_us_p50=%.1f latency_us_p99=%.1f\n",
+	       pps5000 / 100, pps5000 / raw, pps100, pps1000, pps5000, rtp5000, raw,
+	       (double)(r1 - r0) / 5000, p50, p99);
+	close(b.sender);
+	close(b.receiver);
+	bw_relay_free(b.relay);
+	return 0;
+}
