@@ -1,0 +1,120 @@
+/* The API router, on the management thread. Order of checks: the path is
+ * plain and under /api/ (404), the source address is on the allow-list
+ * (403), then login is the only call without a session (401), a change
+ * needs the session's CSRF token in X-CSRF-Token (403), an account that
+ * must change its password may only do that or log out (403), and the
+ * role must reach the endpoint's level (403). Every answer is JSON. */
+#include "webadmin.h"
+#include <openssl/crypto.h>
+#include <string.h>
+
+typedef enum { LVL_ANY, LVL_GROUP, LVL_SYSTEM } wa_level;
+
+static const wa_conf *conf;
+
+void wa_api_init(const wa_conf *c)
+{
+	conf = c;
+	wa_sess_init();
+	wa_auth_init(c);
+}
+
+void wa_api_fini(void)
+{
+	wa_auth_fini();
+	wa_sess_fini();
+	wa_log_clear();
+	conf = NULL;
+}
+
+static gboolean is_change(const char *method)
+{
+	return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+}
+
+static gboolean csrf_ok(const wa_sess *s, const char *token)
+{
+	return token && strlen(token) == strlen(s->csrf) &&
+	       CRYPTO_memcmp(token, s->csrf, strlen(token)) == 0;
+}
+
+static gboolean level_ok(const wa_sess *s, wa_level l)
+{
+	if (l == LVL_SYSTEM)
+		return strcmp(s->role, "system") == 0;
+	if (l == LVL_GROUP)
+		return strcmp(s->role, "user") != 0;
+	return TRUE;
+}
+
+static wa_resp *audit_view(void)
+{
+	wa_resp *r = wa_resp_new(200);
+	JsonNode *n = wa_log_json();
+	r->body = json_to_string(n, FALSE);
+	json_node_unref(n);
+	return r;
+}
+
+static wa_resp *method_not_allowed(const char *allowed)
+{
+	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
+	wa_resp_header(r, "Allow", allowed);
+	return r;
+}
+
+/* Endpoints once the session is established and checked. */
+static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
+{
+	const char *m = r->method;
+	wa_level need = LVL_ANY;
+	if (strcmp(p, "logout") == 0)
+		return strcmp(m, "POST") == 0 ? wa_auth_logout(s) : method_not_allowed("POST");
+	if (strcmp(p, "password") == 0)
+		return strcmp(m, "POST") == 0 ? wa_auth_password(conf, s, r) : method_not_allowed("POST");
+	if (s->must_change)
+		return wa_resp_error1(403, NULL, "the password must be changed first (POST /api/password)");
+	if (strcmp(p, "session") == 0)
+		return strcmp(m, "GET") == 0 ? wa_auth_session(conf, s) : method_not_allowed("GET");
+	if (strcmp(p, "extensions") == 0 || g_str_has_prefix(p, "extensions/"))
+		need = LVL_GROUP;
+	else if (strcmp(p, "dashboard") == 0 || strcmp(p, "alarms") == 0)
+		need = LVL_GROUP;
+	else if (strcmp(p, "audit") == 0 || strcmp(p, "modules") == 0)
+		need = LVL_SYSTEM;
+	else
+		return wa_resp_error1(404, NULL, "no such API resource");
+	if (!level_ok(s, need))
+		return wa_resp_error1(403, NULL, "your role does not allow this");
+	if (strcmp(p, "extensions") == 0 || g_str_has_prefix(p, "extensions/"))
+		return wa_api_extensions(conf, s, r, p + strlen("extensions"));
+	if (strcmp(m, "GET") != 0)
+		return method_not_allowed("GET");
+	if (strcmp(p, "dashboard") == 0)
+		return wa_api_dashboard();
+	if (strcmp(p, "alarms") == 0)
+		return wa_api_alarms();
+	if (strcmp(p, "modules") == 0)
+		return wa_api_modules();
+	return audit_view();
+}
+
+wa_resp *wa_api_handle(const wa_req *r)
+{
+	if (!conf)
+		return wa_resp_error1(503, NULL, "the web administration is not running");
+	if (!wa_path_ok(r->path) || !g_str_has_prefix(r->path, "/api/"))
+		return wa_resp_error1(404, NULL, "no such API resource");
+	if (!wa_conf_allowed(conf, r->remote))
+		return wa_resp_error1(403, NULL, "your address may not use the web administration");
+	const char *p = r->path + strlen("/api/");
+	if (strcmp(p, "login") == 0)
+		return strcmp(r->method, "POST") == 0 ? wa_auth_login(conf, r)
+						      : method_not_allowed("POST");
+	wa_sess *s = wa_sess_find(conf, r->sid);
+	if (!s)
+		return wa_resp_error1(401, NULL, "not logged in, or the session has expired");
+	if (is_change(r->method) && !csrf_ok(s, r->csrf))
+		return wa_resp_error1(403, NULL, "missing or wrong CSRF token (header X-CSRF-Token)");
+	return route(s, r, p);
+}

@@ -1,0 +1,149 @@
+/* lighttpd as a supervised child: started in the foreground (-D) on the
+ * management context, restarted with backoff (1 s doubling to 30 s; back
+ * to 1 s after a minute of uptime) whenever it exits, stopped with SIGTERM
+ * (SIGKILL after 3 s) on module stop. The child gets SIGTERM if bulwarkd
+ * dies, so no orphan keeps the ports. */
+#include "webadmin.h"
+#include <bulwark/bus.h>
+#include <bulwark/metrics.h>
+#include <bulwark/thread.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define STABLE_US      (60 * G_USEC_PER_SEC)
+
+struct wa_sup {
+	char *bin, *conf;
+	GPid pid;
+	GSource *watch, *timer;
+	guint backoff_ms;
+	gint64 started;
+	bw_metric *restarts;
+};
+
+static void sup_child_setup(gpointer data)
+{
+	(void)data;
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static gboolean sup_spawn(wa_sup *s, GError **err);
+
+static gboolean sup_retry(gpointer data)
+{
+	wa_sup *s = data;
+	g_source_unref(s->timer);
+	s->timer = NULL;
+	GError *err = NULL;
+	if (!sup_spawn(s, &err)) {
+		g_warning("webadmin: lighttpd did not start again: %s", err->message);
+		g_error_free(err);
+		s->backoff_ms = MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
+		s->timer = g_timeout_source_new(s->backoff_ms);
+		g_source_set_callback(s->timer, sup_retry, s, NULL);
+		g_source_attach(s->timer, bw_mgmt_context());
+	}
+	return G_SOURCE_REMOVE;
+}
+
+static void sup_exited(GPid pid, gint status, gpointer data)
+{
+	wa_sup *s = data;
+	g_spawn_close_pid(pid);
+	g_source_unref(s->watch);
+	s->watch = NULL;
+	s->pid = 0;
+	if (g_get_monotonic_time() - s->started > STABLE_US)
+		s->backoff_ms = BACKOFF_MIN_MS;
+	g_warning("webadmin: lighttpd (pid %d) exited (%s %d); restarting in %u ms",
+		  (int)pid, WIFSIGNALED(status) ? "signal" : "status",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), s->backoff_ms);
+	bw_metric_add(s->restarts, 1);
+	bw_event *ev = bw_event_new("webadmin.lighttpd.exited");
+	bw_event_addf(ev, "pid", "%d", (int)pid);
+	bw_event_addf(ev, "status", "%d", status);
+	bw_event_publish(ev);
+	s->timer = g_timeout_source_new(s->backoff_ms);
+	g_source_set_callback(s->timer, sup_retry, s, NULL);
+	g_source_attach(s->timer, bw_mgmt_context());
+	s->backoff_ms = MIN(s->backoff_ms * 2, BACKOFF_MAX_MS);
+}
+
+static gboolean sup_spawn(wa_sup *s, GError **err)
+{
+	char *argv[] = { s->bin, "-D", "-f", s->conf, NULL };
+	if (!g_spawn_async(NULL, argv, NULL,
+			   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+			   sup_child_setup, NULL, &s->pid, err)) {
+		g_prefix_error(err, "webadmin: cannot run %s: ", s->bin);
+		return FALSE;
+	}
+	s->started = g_get_monotonic_time();
+	s->watch = g_child_watch_source_new(s->pid);
+	g_source_set_callback(s->watch, (GSourceFunc)(void (*)(void))sup_exited, s, NULL);
+	g_source_attach(s->watch, bw_mgmt_context());
+	g_message("webadmin: lighttpd started (pid %d, %s)", (int)s->pid, s->conf);
+	return TRUE;
+}
+
+wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, GError **err)
+{
+	if (access(lighttpd, X_OK) != 0) {
+		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+			    "webadmin: %s is not an executable (install lighttpd and lighttpd-mod-openssl): %s",
+			    lighttpd, g_strerror(errno));
+		return NULL;
+	}
+	wa_sup *s = g_new0(wa_sup, 1);
+	s->bin = g_strdup(lighttpd);
+	s->conf = g_strdup(conf_path);
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->restarts = bw_metric_counter("webadmin.lighttpd_restarts",
+					"times lighttpd exited and was started again");
+	if (!sup_spawn(s, err)) {
+		g_free(s->bin);
+		g_free(s->conf);
+		g_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void sup_reap(GPid pid)
+{
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 300; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		g_usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+void wa_sup_stop(wa_sup *s)
+{
+	if (!s)
+		return;
+	if (s->timer) {
+		g_source_destroy(s->timer);
+		g_source_unref(s->timer);
+	}
+	if (s->watch) {
+		g_source_destroy(s->watch);
+		g_source_unref(s->watch);
+	}
+	if (s->pid > 0) {
+		sup_reap(s->pid);
+		g_spawn_close_pid(s->pid);
+	}
+	g_free(s->bin);
+	g_free(s->conf);
+	g_free(s);
+}

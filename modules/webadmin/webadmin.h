@@ -1,0 +1,171 @@
+/* Internal to the webadmin module: its configuration, the request and
+ * response it passes between the FastCGI workers and the management
+ * thread, accounts, sessions and the API router.
+ *
+ * Threads: FastCGI workers only parse requests (wareq.c) and write
+ * responses; everything in waacct.c, wasess.c, waapi*.c runs on the
+ * management thread (handed over with bw_mgmt_call), so those parts need
+ * no locks of their own. */
+#ifndef BW_WEBADMIN_H
+#define BW_WEBADMIN_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#define WA_BODY_MAX      (1024 * 1024)   /* request bodies, bytes */
+#define WA_JSON_DEPTH    32              /* nesting accepted in a JSON body */
+#define WA_PATH_MAX      512
+#define WA_WORKERS_MAX   64
+#define WA_HISTORY       4               /* previous passwords refused */
+#define WA_ACCESS_KEEP   20              /* failed/successful accesses shown */
+#define WA_CHANGES_KEEP  1000            /* changes shown (newest kept) */
+#define WA_USER_MAX      64
+
+typedef struct wa_conf {
+	char *https_host, *http_host;   /* "0.0.0.0" */
+	guint https_port, http_port;    /* http_port 0: no plain listener */
+	gboolean tls_compat;            /* TLS 1.2 accepted as well */
+	gint64 session_idle, session_max;   /* seconds */
+	guint max_sessions, max_system, max_group;
+	gboolean strict;                /* lockout profile */
+	GPtrArray *allow;               /* GInetAddressMask*, empty: everyone */
+	char *www_dir;
+	guint argon_t, argon_m_kib;
+	guint workers;
+	char *lighttpd;                 /* binary */
+} wa_conf;
+
+/* ---- configuration (waconf.c) ---- */
+typedef struct bw_conf_node bw_conf_node;
+wa_conf *wa_conf_parse(const bw_conf_node *n, GError **err);
+void     wa_conf_free(wa_conf *c);
+gboolean wa_conf_allowed(const wa_conf *c, const char *ip);
+/* "host:port" -> parts; FALSE on anything else. */
+gboolean wa_hostport_parse(const char *s, char **host, guint *port);
+
+/* ---- requests and responses (wareq.c: pure, fuzzed) ---- */
+typedef struct wa_req {
+	char *method, *path, *query, *remote;
+	char *sid, *csrf;               /* cookie bw_session, X-CSRF-Token */
+	char *content_type;
+	GBytes *body;                   /* may be NULL */
+} wa_req;
+
+typedef struct wa_resp {
+	guint status;
+	char *body;                     /* JSON text */
+	GPtrArray *headers;             /* "Name: value" strings */
+} wa_resp;
+
+/* Fills a request from FastCGI parameters (NULL-terminated "K=V"). */
+wa_req  *wa_req_from_env(const char *const *envp);
+void     wa_req_free(wa_req *r);
+/* The value of cookie name in a Cookie header, or NULL. */
+char    *wa_cookie_get(const char *header, const char *name);
+/* Deepest nesting of [ and { outside strings. */
+guint    wa_json_depth(const char *text, gsize len);
+/* The body as a JSON object, or NULL with *why set (static text). */
+JsonObject *wa_req_json(const wa_req *r, const char **why);
+/* Only [A-Za-z0-9/_.-] and no "..": anything else is refused. */
+gboolean wa_path_ok(const char *path);
+
+wa_resp *wa_resp_new(guint status);
+void     wa_resp_free(wa_resp *r);
+void     wa_resp_header(wa_resp *r, const char *name, const char *value);
+void     wa_resp_json(wa_resp *r, JsonBuilder *b);   /* takes the root */
+/* {"error": msg, "fields": {field: msg}} (fields may be NULL) */
+wa_resp *wa_resp_error(guint status, const char *msg, GHashTable *fields);
+wa_resp *wa_resp_error1(guint status, const char *field, const char *msg);
+const char *wa_status_text(guint status);
+
+/* ---- passwords and accounts (wapass.c, waacct.c) ---- */
+/* One message per rule broken, appended to msgs (char*). */
+void     wa_pass_policy(const char *pw, const char *user, GPtrArray *msgs);
+char    *wa_pass_hash(const char *pw, guint t, guint m_kib, GError **err);
+gboolean wa_pass_verify(const char *encoded, const char *pw);
+
+typedef struct wa_acct {
+	char *name, *role;              /* system | group | user */
+	char *hash;
+	char *history[WA_HISTORY];      /* older hashes, newest first */
+	gboolean must_change;
+	gint64 locked_until;            /* unix seconds */
+	guint failures;
+	gint64 revision;                /* store revision it was read at */
+} wa_acct;
+
+gboolean wa_user_valid(const char *name);
+gboolean wa_role_valid(const char *role);
+wa_acct *wa_acct_load(const char *name, GError **err);   /* NULL, NOT_FOUND */
+gboolean wa_acct_save(wa_acct *a, GError **err);
+void     wa_acct_free(wa_acct *a);
+char    *wa_acct_to_json(const wa_acct *a);
+wa_acct *wa_acct_from_json(const char *name, const char *text, gsize len, GError **err);
+/* First start: creates "admin" with a random password printed on stdout. */
+gboolean wa_acct_bootstrap(const wa_conf *c, GError **err);
+
+/* ---- sessions (wasess.c) ---- */
+typedef struct wa_sess {
+	char *sid, *csrf, *user, *role, *ip;
+	gboolean must_change;
+	gint64 created, last;           /* monotonic seconds */
+} wa_sess;
+
+void     wa_sess_init(void);
+void     wa_sess_fini(void);
+/* NULL with *why when full (the message says which limit). */
+wa_sess *wa_sess_create(const wa_conf *c, const char *user, const char *role,
+			const char *ip, const char **why);
+/* The live session of sid (touched), or NULL when absent or expired. */
+wa_sess *wa_sess_find(const wa_conf *c, const char *sid);
+void     wa_sess_drop(const char *sid);
+void     wa_sess_drop_user(const char *user, const char *keep_sid);
+guint    wa_sess_count(void);
+char    *wa_random_hex(guint bytes);
+
+/* ---- API (waapi.c and friends), management thread ---- */
+void     wa_api_init(const wa_conf *c);
+void     wa_api_fini(void);
+wa_resp *wa_api_handle(const wa_req *r);
+/* Accesses and changes kept for GET /api/audit (also in the audit log). */
+void     wa_log_access(const char *user, const char *ip, gboolean ok, const char *what);
+void     wa_log_change(const char *actor, const char *action, const char *object);
+JsonNode *wa_log_json(void);
+void     wa_log_clear(void);
+
+/* login, logout, password, session (waauth.c); lockout state */
+void     wa_auth_init(const wa_conf *c);
+void     wa_auth_fini(void);
+guint    wa_auth_blocked(void);          /* source addresses blocked now */
+wa_resp *wa_auth_login(const wa_conf *c, const wa_req *r);
+wa_resp *wa_auth_logout(wa_sess *s);
+wa_resp *wa_auth_password(const wa_conf *c, wa_sess *s, const wa_req *r);
+wa_resp *wa_auth_session(const wa_conf *c, const wa_sess *s);
+char    *wa_actor(const wa_sess *s);     /* "web:USER@IP" */
+/* A string member of o: NULL when absent, *bad when present but not a string. */
+const char *wa_json_str(JsonObject *o, const char *name, gboolean *bad);
+
+/* handlers get the session (never NULL) and the request */
+wa_resp *wa_api_extensions(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
+wa_resp *wa_api_dashboard(void);
+wa_resp *wa_api_modules(void);
+wa_resp *wa_api_alarms(void);
+
+/* ---- lighttpd (walighttpd.c, wasup.c) and FastCGI (wafcgi.c) ---- */
+char    *wa_www_find(const wa_conf *c);
+char    *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www);
+gboolean wa_lighttpd_files(const wa_conf *c, const char *dir, GError **err);
+typedef struct wa_sup wa_sup;
+wa_sup  *wa_sup_start(const char *lighttpd, const char *conf_path, GError **err);
+void     wa_sup_stop(wa_sup *s);
+
+typedef struct wa_fcgi wa_fcgi;
+wa_fcgi *wa_fcgi_start(const char *sock_path, guint workers, GError **err);
+void     wa_fcgi_stop(wa_fcgi *f);
+
+/* HA1 of the digest: exported by libbulwark (core/callctl.c), declared
+ * in core/callint.h which modules cannot include; see the report. */
+char *bw_callctl_ha1(GChecksumType type, const char *user, const char *realm,
+		     const char *secret);
+
+#endif
