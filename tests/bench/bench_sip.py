@@ -21,8 +21,8 @@ Environment: QUICK is the default (5 s steps); FULL=1 (20 s steps and a
 confirmation run of each max); SERVERS="kamailio bulwark" to pick;
 BENCH_SIP_USERS (1000); KAM_CHILDREN (4); BW_KEEP_TMP=1 keeps the run dir.
 Everything it starts (kamailio, sipp, bulwarkd) is stopped by PID on exit,
-failure or signal; every sipp run is bounded in time; traffic goes only
-to 127.0.0.1.
+failure or signal; every sipp run is bounded in time; traffic stays on
+loopback: the servers and callers on 127.0.0.1, the callee on 127.0.0.2.
 """
 import csv, math, os, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -47,6 +47,10 @@ MIN_ACHIEVED_PCT = 95.0
 TOTAL_LIMIT_S = 3600 if FULL else 1200
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOCAL = "127.0.0.1"
+# The callee is another loopback address: bulwarkd knows a peer trunk by
+# its source address, so the UAS must not share the callers' address (their
+# INVITEs would be taken for calls from the trunk). Loopback all the same.
+UAS_HOST = "127.0.0.2"
 
 
 def note(msg):
@@ -178,8 +182,13 @@ def sip_answers(port, timeout=0.5):
         s.close()
 
 
-def free_udp_port():
-    return bwtest.pick_port(socket.SOCK_DGRAM)
+def free_udp_port(host=LOCAL):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
 
 
 # ---------------------------------------------------------------- sipp
@@ -207,7 +216,7 @@ def sipp_elapsed(st):
 
 
 def start_uas(port, workdir, tag, limit_s):
-    p = REAPER.spawn(["sipp", "-sf", os.path.join(HERE, "uas.xml"), "-i", LOCAL,
+    p = REAPER.spawn(["sipp", "-sf", os.path.join(HERE, "uas.xml"), "-i", UAS_HOST,
                       "-p", str(port), "-nostdin", "-timeout", "%ds" % limit_s,
                       "-trace_err", "-error_file", os.path.join(workdir, "uas-%s.err" % tag),
                       "-max_log_size", "1000000"],
@@ -226,7 +235,8 @@ def run_uac(server, kind, rate, n, workdir, tag):
     stf = os.path.join(workdir, "sipp-%s.csv" % tag)
     argv = ["sipp", "%s:%d" % (LOCAL, server.port), "-sf", os.path.join(HERE, scen),
             "-inf", server.users_csv, "-key", "domain", REALM, "-key", "target", TARGET,
-            "-i", LOCAL, "-p", str(server.reg_port if kind == "reg" else free_udp_port()), "-r", str(rate), "-m", str(n),
+            "-i", LOCAL, "-p", str(server.reg_port if kind == "reg" else free_udp_port()),
+            "-r", str(rate), "-m", str(n),
             "-l", str(int(rate * (hold / 1000.0 + 5)) + 100), "-d", str(hold),
             "-nostdin", "-timeout", "%ds" % int(planned_s * 2 + 20),
             "-trace_stat", "-stf", stf, "-fd", "1",
@@ -279,6 +289,11 @@ def run_step(server, kind, rate, workdir, label=""):
     return r
 
 
+def refine(rate):
+    """Bisection stops within 1/8 of the rate found (noise is +-5-10 %)."""
+    return max(rate // 8, 50 if rate >= 1000 else 10)
+
+
 def search(ladder):
     """The rates to try, as a generator: it yields (rate, label), is sent
     the step's result, and returns the passing step at the max rate (or
@@ -290,8 +305,19 @@ def search(ladder):
             first_fail = rate
             break
         best = r
-    while best and first_fail and first_fail - best["rate"] > max(best["rate"] // 8, 100):
-        mid = (best["rate"] + first_fail) // 2 // 50 * 50
+    # a server slower than the ladder's first step: halve down to 1/16 of it
+    while best is None and first_fail and first_fail > ladder[0] // 16:
+        rate = first_fail // 2
+        r = yield rate, ""
+        if r["pass"]:
+            best = r
+        else:
+            first_fail = rate
+    while best and first_fail and first_fail - best["rate"] > refine(best["rate"]):
+        grain = 50 if best["rate"] >= 1000 else 10
+        mid = (best["rate"] + first_fail) // 2 // grain * grain
+        if mid <= best["rate"]:
+            break
         r = yield mid, ""
         if r["pass"]:
             best = r
@@ -301,7 +327,7 @@ def search(ladder):
         r = yield best["rate"], "-confirm"
         if r["pass"]:
             return r
-        rate = best["rate"] - max(best["rate"] // 8, 50) // 50 * 50
+        rate = best["rate"] - refine(best["rate"])
         if rate <= 0:
             return None
         best = {"rate": rate}
@@ -311,7 +337,8 @@ def search(ladder):
 # ---------------------------------------------------------------- servers
 
 class Server:
-    """A server under test on 127.0.0.1:port, calls routed to uas_port."""
+    """A server under test on 127.0.0.1:port, calls routed to the UAS at
+    UAS_HOST:uas_port."""
     name = "?"
 
     def __init__(self, workdir, users_dir, uas_port):
@@ -359,7 +386,7 @@ class Kamailio(Server):
         for key, val in (("SIP_PORT", str(self.port)), ("CHILDREN", str(KAM_CHILDREN)),
                          ("RUN_DIR", self.rundir),
                          ("DB_DIR", os.path.join(self.users_dir, "kamailio-db")),
-                         ("UAS_URI", "sip:%s:%d" % (LOCAL, self.uas_port)),
+                         ("UAS_URI", "sip:%s:%d" % (UAS_HOST, self.uas_port)),
                          ("AUTH_SECRET", secrets.token_hex(16))):
             text = text.replace("@%s@" % key, val)
         path = os.path.join(self.rundir, "kamailio.cfg")
@@ -445,22 +472,36 @@ class Bulwark(Server):
         if not any(os.path.exists(os.path.join(d, "mod_sip.so"))
                    for d in bwtest.module_path().split(":") if d):
             raise Unavailable("the sip module is not built (configure --enable-mod-sip)")
+        datadir = tempfile.mkdtemp(prefix="bwd-", dir=self.workdir)
+        self.provision(datadir)
         modules = os.environ.get("BENCH_SIP_BULWARK_MODULE", BULWARK_SIP) % {"port": self.port}
-        self.daemon = bwtest.Daemon(config=BULWARK_CONFIG, modules=modules,
-                                    datadir=tempfile.mkdtemp(prefix="bwd-", dir=self.workdir))
+        self.daemon = bwtest.Daemon(config=BULWARK_CONFIG, modules=modules, datadir=datadir)
         self.daemon.start(wait=False)
         REAPER.procs.append(self.daemon.proc)
         self.daemon.wait_ready()
-        for xml in (os.path.join(self.users_dir, "provisioning.xml"), self.routes_xml()):
-            rc, out, err = self.daemon.ctl("store", "import", xml)
-            if rc != 0:
-                raise RuntimeError("bulwarkctl store import %s: %s" % (xml, (out + err).strip()))
         wait_until(lambda: self.daemon.proc.poll() is not None or sip_answers(self.port), 20,
                    "bulwarkd to answer on udp %d" % self.port)
         if self.daemon.proc.poll() is not None:
             raise RuntimeError("bulwarkd exited: %s" % self.daemon.output()[-2000:])
         note("bulwarkd: pid %d, udp %s:%d" % (self.daemon.proc.pid, LOCAL, self.port))
         self.ready = True
+
+    def provision(self, datadir):
+        """Users, trunk and route into the store before the sip module
+        starts: it reads its trunks once, at start."""
+        d = bwtest.Daemon(config=BULWARK_CONFIG, modules="", datadir=datadir)
+        d.start(wait=False)
+        REAPER.procs.append(d.proc)
+        try:
+            d.wait_ready()
+            for xml in (os.path.join(self.users_dir, "provisioning.xml"), self.routes_xml()):
+                rc, out, err = d.ctl("store", "import", xml)
+                if rc != 0:
+                    raise RuntimeError("bulwarkctl store import %s: %s"
+                                       % (xml, (out + err).strip()))
+        finally:
+            d.stop()
+            REAPER.procs.remove(d.proc)
 
     def routes_xml(self):
         """Calls to TARGET go out by prefix to an IP-authenticated peer
@@ -470,7 +511,7 @@ class Bulwark(Server):
             f.write("<provisioning>\n")
             f.write(gen_users.provisioning_record("trunk/uas", {
                 "driver": "sip", "mode": "peer", "transport": "udp", "srtp": "off",
-                "proxy": "sip:%s:%d" % (LOCAL, self.uas_port), "address": LOCAL}))
+                "proxy": "sip:%s:%d" % (UAS_HOST, self.uas_port), "address": UAS_HOST}))
             f.write(gen_users.provisioning_record("route/out/" + TARGET[0], {"trunk": "uas"}))
             f.write("</provisioning>\n")
         return path
@@ -605,7 +646,7 @@ def main():
         else:
             users_dir = os.path.join(workdir, "users")
             gen_users.write_users(users_dir, REALM, USERS)
-            uas_port = free_udp_port()
+            uas_port = free_udp_port(UAS_HOST)
             note("%s mode: %d s steps, %d users, realm %s, work dir %s"
                  % ("FULL" if FULL else "QUICK", STEP_S, USERS, REALM, workdir))
             running = start_servers(servers, workdir, users_dir, uas_port)
