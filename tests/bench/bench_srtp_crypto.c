@@ -95,7 +95,13 @@ static int l_unseal(void *rx, uint8_t *p, size_t *len)
 	*len = (size_t)l;
 	return rc;
 }
-static void l_close(void *tx, void *rx) { srtp_dealloc(tx); srtp_dealloc(rx); }
+static void l_close(void *tx, void *rx)
+{
+	if (tx)
+		srtp_dealloc(tx);
+	if (rx)
+		srtp_dealloc(rx);
+}
 
 /* ---- libre: an mbuf over the caller's buffer, no copy ---- */
 static int r_open(const suite_case *sc, const uint8_t *key, void **tx, void **rx)
@@ -133,46 +139,64 @@ static void build(uint8_t *p, uint32_t seq)
 	p[HDR] = (uint8_t)seq;
 }
 
-/* ns per packet for protect + unprotect, or -1 if unavailable or wrong. */
-static double run(const candidate *cd, const suite_case *sc, long npkts, uint8_t *bufs)
+typedef struct {
+	void *tx, *rx;
+	double ns;          /* total; -1: unavailable or wrong */
+	uint32_t seq;
+} run_state;
+
+/* One batch of b packets through candidate cd: seal all, open all, check. */
+static void batch(const candidate *cd, run_state *rs, int b, uint8_t *bufs)
 {
-	uint8_t key[46], ref[SLOT];
-	void *tx = NULL, *rx = NULL;
 	size_t lens[BATCH];
+	uint8_t ref[SLOT];
+	for (int i = 0; i < b; i++) {
+		build(bufs + (size_t)i * SLOT, rs->seq + (uint32_t)i);
+		lens[i] = HDR + PAYLOAD;
+	}
+	double t0 = now_ns();
+	for (int i = 0; i < b; i++)
+		if (cd->seal(rs->tx, bufs + (size_t)i * SLOT, &lens[i]))
+			goto fail;
+	for (int i = 0; i < b; i++)
+		if (cd->unseal(rs->rx, bufs + (size_t)i * SLOT, &lens[i]))
+			goto fail;
+	rs->ns += now_ns() - t0;
+	build(ref, rs->seq + (uint32_t)b - 1);
+	if (lens[b - 1] != HDR + PAYLOAD || memcmp(ref, bufs + (size_t)(b - 1) * SLOT, HDR + PAYLOAD))
+		goto fail;
+	rs->seq += (uint32_t)b;
+	return;
+fail:
+	fprintf(stderr, "bench srtp-crypto: %s: protect/unprotect failed or altered the packet\n",
+		cd->name);
+	rs->ns = -1;
+}
+
+/* The candidates take turns batch by batch, so that load from elsewhere on
+ * the machine falls on all of them alike. ns[c]: per packet, or -1. */
+static void run_suite(const suite_case *sc, long npkts, uint8_t *bufs, double *ns)
+{
+	enum { NC = sizeof(candidates) / sizeof(candidates[0]) };
+	run_state rs[NC];
+	uint8_t key[46];
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 7 + 3);
-	if (cd->open(sc, key, &tx, &rx)) {
-		cd->close(tx, rx);
-		return -1;
+	for (size_t c = 0; c < NC; c++) {
+		rs[c] = (run_state){ .seq = 1 };
+		if (candidates[c].open(sc, key, &rs[c].tx, &rs[c].rx))
+			rs[c].ns = -1;
 	}
-	double t = 0;
-	uint32_t seq = 1;
 	for (long done = 0; done < npkts; done += BATCH) {
 		int b = npkts - done < BATCH ? (int)(npkts - done) : BATCH;
-		for (int i = 0; i < b; i++) {
-			build(bufs + (size_t)i * SLOT, seq + (uint32_t)i);
-			lens[i] = HDR + PAYLOAD;
-		}
-		double t0 = now_ns();
-		for (int i = 0; i < b; i++)
-			if (cd->seal(tx, bufs + (size_t)i * SLOT, &lens[i]))
-				goto fail;
-		for (int i = 0; i < b; i++)
-			if (cd->unseal(rx, bufs + (size_t)i * SLOT, &lens[i]))
-				goto fail;
-		t += now_ns() - t0;
-		build(ref, seq + (uint32_t)b - 1);
-		if (lens[b - 1] != HDR + PAYLOAD || memcmp(ref, bufs + (size_t)(b - 1) * SLOT, HDR + PAYLOAD))
-			goto fail;
-		seq += (uint32_t)b;
+		for (size_t c = 0; c < NC; c++)
+			if (rs[c].ns >= 0)
+				batch(&candidates[c], &rs[c], b, bufs);
 	}
-	cd->close(tx, rx);
-	return t / npkts;
-fail:
-	fprintf(stderr, "bench srtp-crypto: %s %s: protect/unprotect failed or altered the packet\n",
-		cd->name, sc->tag);
-	cd->close(tx, rx);
-	return -1;
+	for (size_t c = 0; c < NC; c++) {
+		candidates[c].close(rs[c].tx, rs[c].rx);
+		ns[c] = rs[c].ns < 0 ? -1 : rs[c].ns / npkts;
+	}
 }
 
 int main(int argc, char **argv)
@@ -190,13 +214,13 @@ int main(int argc, char **argv)
 	char line[2048];
 	size_t off = (size_t)snprintf(line, sizeof(line), "bench srtp-crypto: packets=%ld payload=%d",
 				      n, PAYLOAD);
-	for (size_t s = 0; s < NS; s++)
-		for (size_t c = 0; c < NC; c++) {
-			ns[s][c] = run(&candidates[c], &cases[s], n, bufs);
+	for (size_t s = 0; s < NS; s++) {
+		run_suite(&cases[s], n, bufs, ns[s]);
+		for (size_t c = 0; c < NC; c++)
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
 						ns[s][c] < 0 ? " %s_%s_ns=nan" : " %s_%s_ns=%.0f",
 						candidates[c].name, cases[s].tag, ns[s][c]);
-		}
+	}
 	for (size_t s = 0; s < NS; s += 2)     /* cm80 and gcm128 */
 		for (size_t c = 0; c < NC; c++)
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
