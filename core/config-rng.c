@@ -465,10 +465,11 @@ static char *bw_rng_rewrite(bw_rng *rng, xmlNode *node, const char *msg)
 		return g_strdup_printf("unexpected element <%s> (unknown, misplaced or repeated)", en);
 	if (sscanf(msg, "Element %127s has extra content: %127s", en, an) == 2)
 		return g_strdup_printf("unexpected content %s", an);
-	if (sscanf(msg, "Expecting an element %127s, got nothing", en) == 1)
-		return g_strdup_printf("missing element <%s>", en);
+	/* libxml2 2.9 leaves the name empty; %s would also swallow the comma */
 	if (strcmp(msg, "Expecting an element , got nothing") == 0)
 		return g_strdup("a required element is missing");
+	if (sscanf(msg, "Expecting an element %127[^, ], got nothing", en) == 1)
+		return g_strdup_printf("missing element <%s>", en);
 	return g_strdup(msg);
 }
 

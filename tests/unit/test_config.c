@@ -404,6 +404,17 @@ static void test_fragment(Fixture *f, gconstpointer d)
 				"(not shown) for attribute sip-password"));
 	g_assert_null(strstr(err->message, "Hunter2"));
 	g_clear_error(&err);
+	/* a required child element (libxml2 does not name it) */
+	write_file(f->dir, "mod_t_alpha.rng",
+		   "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\"><start><element name=\"module\">"
+		   "<oneOrMore><element name=\"peer\"><empty/></element></oneOrMore></element></start>"
+		   "</grammar>");
+	g_assert_null(parse(HEAD "<modules>\n<module name=\"t_alpha\"/>\n</modules></bulwark>",
+			    f->mp, &err));
+	g_assert_nonnull(strstr(err->message, "test.xml:4: <module name=\"t_alpha\">: "
+				"a required element is missing"));
+	g_assert_null(strstr(err->message, "<,>"));
+	g_clear_error(&err);
 	/* a broken fragment is reported, not trusted */
 	write_file(f->dir, "mod_t_alpha.rng", "<grammar");
 	expect_error(HEAD "<modules>\n<module name=\"t_alpha\"/>\n</modules></bulwark>",
