@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""SRTP calls through bulwarkd between baresip 1.0.0 phones with
+mediaenc=srtp-mand: the srtp module anchors the media, each leg with its
+own keys. A plays a 1000 Hz tone; B records what it decodes: the same
+frequency and at least most of the length arrive. A loopback capture
+(dumpcap) of the relay's port range holds no plain G.711 of the tone on
+either phone leg. During the call `bulwarkctl media` shows two SRTP legs
+and `bulwarkctl calls` says secure=yes/yes; after the BYE nothing listens
+in the range (ss) and the call record says secure=yes/yes. An extension
+whose policy is mandatory calling with plain RTP is refused (488). A control call in plain RTP (optional extensions,
+phones without SRTP) shows the capture check does see the tone in clear.
+Needs the sip module, baresip (srtp.so), dumpcap, tshark and ss."""
+import json, math, os, random, shutil, socket, struct, subprocess, tempfile, time, wave
+from bwtest import Tap, Daemon, pick_port
+from baresipfix import Baresip
+from sipraw import ext_json
+
+t = Tap()
+TONE_HZ = 1000.0
+TONE_S = 3.0
+RATE = 8000
+port = pick_port(socket.SOCK_DGRAM)
+lo = 2 * random.randrange(20000, 24000)
+hi = lo + 99
+MODS = ('<module name="sip"><transport type="udp" listen="127.0.0.1:{p}"/>'
+        '<auth algorithms="MD5"/></module>'
+        '<module name="srtp" ports="{lo}-{hi}" threads="1"/>').format(p=port, lo=lo, hi=hi)
+
+
+def write_tone(path, seconds=TONE_S):
+    n = int(seconds * RATE)
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * TONE_HZ * i / RATE)))
+                               for i in range(n)))
+
+
+class SrtpPhone(Baresip):
+    """A baresip phone with SRTP mandatory (SDES) and a tone as its source."""
+    def __init__(self, *a, mediaenc="srtp-mand", **kw):
+        super().__init__(*a, **kw)
+        write_tone(self.wav)
+        path = os.path.join(self.dir, "accounts")
+        with open(path) as f:
+            acc = f.read()
+        with open(path, "w") as f:
+            f.write(acc.replace("mediaenc=;", "mediaenc=%s;" % mediaenc))
+
+    def _config(self):
+        return super()._config() + "module srtp.so\n"
+
+
+def typ(e):
+    return e.get("type", "")
+
+
+def samples_of(path):
+    with wave.open(path, "rb") as w:
+        raw = w.readframes(w.getnframes())
+        rate = w.getframerate()
+    return list(struct.unpack("<%dh" % (len(raw) // 2), raw)), rate
+
+
+def tone_stats(samples, rate):
+    """(seconds of signal, dominant frequency by zero crossings over it)."""
+    loud = [i for i, s in enumerate(samples) if abs(s) > 1000]
+    if not loud:
+        return 0.0, 0.0
+    seg = samples[loud[0]:loud[-1] + 1]
+    crossings = sum(1 for a, b in zip(seg, seg[1:]) if (a < 0) != (b < 0))
+    secs = len(seg) / rate
+    return secs, crossings / 2 / secs if secs else 0.0
+
+
+def goertzel(samples, rate, f):
+    k = 2 * math.cos(2 * math.pi * f / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def recorded(phone):
+    for f in sorted(os.listdir(phone.record_dir)):
+        if f.endswith(".wav") and "dec" in f:
+            return os.path.join(phone.record_dir, f)
+    return None
+
+
+def listening_in_range():
+    out = subprocess.run(["ss", "-Huln"], capture_output=True, text=True).stdout
+    ports = []
+    for line in out.splitlines():
+        for col in line.split():
+            if ":" in col:
+                try:
+                    p = int(col.rsplit(":", 1)[1])
+                except ValueError:
+                    continue
+                if lo <= p <= hi:
+                    ports.append(p)
+                break
+    return ports
+
+
+def wait_until(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+def plain_tone_packets(pcap):
+    """Packets on relay ports whose 160-byte payload repeats with the
+    tone's 8-sample period: plain G.711 of the tone."""
+    out = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "udp.srcport",
+                          "-e", "udp.dstport", "-e", "udp.payload"],
+                         capture_output=True, text=True).stdout
+    plain = total = 0
+    for line in out.splitlines():
+        f = line.split("\t")
+        if len(f) < 3 or not f[2]:
+            continue
+        data = bytes.fromhex(f[2].replace(":", ""))
+        if len(data) < 172:
+            continue
+        total += 1
+        body = data[12:172]
+        same = sum(1 for i in range(len(body) - 8) if body[i] == body[i + 8])
+        if same > 0.8 * (len(body) - 8):
+            plain += 1
+    return plain, total
+
+
+def capture_start(dirpath):
+    pcap = os.path.join(dirpath, "relay.pcapng")
+    p = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "udp portrange %d-%d" % (lo, hi),
+                          "-w", pcap], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    ok = wait_until(lambda: os.path.exists(pcap) and os.path.getsize(pcap) > 0, 10)
+    return p, pcap, ok
+
+
+def secure_call(d, tmp):
+    cap, pcap, cap_ok = capture_start(tmp)
+    t.ok(cap_ok, "loopback capture of the relay range started")
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a, \
+            SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port) as b:
+        t.ok(a.wait_registered(10) and b.wait_registered(10), "both SRTP phones registered",
+             a.output()[-1500:] + b.output()[-1500:])
+        t.ok(listening_in_range() == [], "nothing listens in the relay range before the call")
+        a.dial("101")
+        t.ok(b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 10) is not None, "B rings", b.seen)
+        b.answer()
+        ea = a.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 10)
+        eb = b.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 10)
+        t.ok(ea is not None and eb is not None, "SRTP call established both sides",
+             a.output()[-3000:] + d.output()[-3000:])
+        rc, out, err = d.ctl("media")
+        legs = [l for l in out.splitlines() if " leg " in l]
+        t.ok(rc == 0 and len(legs) == 2 and all(" srtp " in l for l in legs),
+             "bulwarkctl media: two SRTP legs", out + err)
+        rc, out, err = d.ctl("calls")
+        t.ok(rc == 0 and "yes/yes" in out, "bulwarkctl calls: secure on both legs", out + err)
+        t.ok(len(listening_in_range()) >= 2, "relay ports bound during the call")
+        # the source WAV ends the call from A's side after TONE_S
+        closed = b.wait_event(lambda e: typ(e) == "CALL_CLOSED", TONE_S + 15)
+        if closed is None:
+            a.hangup()
+            closed = b.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
+        t.ok(closed is not None, "the call ends", b.seen)
+        rec = wait_until(lambda: recorded(b), 5)
+        time.sleep(0.5)   # sndfile closes the file after the call: nothing to wait on
+        if rec:
+            samples, rate = samples_of(rec)
+            secs, freq = tone_stats(samples, rate)
+            t.ok(abs(freq - TONE_HZ) < 20, "B heard %.0f Hz (sent %.0f Hz)" % (freq, TONE_HZ))
+            t.ok(secs >= TONE_S * 0.6, "B heard %.2f s of the %.1f s tone" % (secs, TONE_S))
+            mid = samples[int(len(samples) / 2) - 800:int(len(samples) / 2) + 800]
+            t.ok(goertzel(mid, rate, TONE_HZ) > 100 * goertzel(mid, rate, TONE_HZ * 1.37),
+                 "the tone dominates the spectrum of what B decoded")
+        else:
+            t.ok(False, "B recorded what it decoded", os.listdir(b.record_dir))
+    t.ok(wait_until(lambda: listening_in_range() == [], 10),
+         "after the BYE nothing listens in the relay range (ss)", listening_in_range())
+    cap.terminate()
+    cap.wait(10)
+    plain, total = plain_tone_packets(pcap)
+    t.ok(total > 50 and plain == 0,
+         "capture: %d media packets on phone legs, %d carry the tone in clear" % (total, plain))
+    rc, out, err = d.ctl("cdr")
+    t.ok(rc == 0 and "secure=yes/yes" in out, "the call record says secure=yes/yes", out + err)
+
+
+def plain_refused(d):
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port, mediaenc="") as a, \
+            SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port) as b:
+        a.wait_registered(10)
+        b.wait_registered(10)
+        a.dial("101")
+        e = a.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
+        t.ok(e is not None and "488" in (e.get("param") or ""),
+             "plain RTP offer from a mandatory extension: 488", e)
+        t.ok(b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 1) is None, "B never rang")
+
+
+def plain_control(d, tmp):
+    """Both extensions optional, phones without SRTP: the relay bridges plain
+    RTP, and the capture check does see the tone (it can fail)."""
+    for num, user, pw in (("100", "alice", "pw-alice"), ("101", "bob", "pw-bob")):
+        d.ctl("store", "put", "ext/" + num, ext_json(num, user, "test", pw, 3))
+    cap, pcap, _ok = capture_start(tmp)
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port, mediaenc="") as a, \
+            SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port, mediaenc="") as b:
+        a.wait_registered(10)
+        b.wait_registered(10)
+        a.dial("101")
+        b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 10)
+        b.answer()
+        t.ok(a.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 10) is not None,
+             "control: plain RTP call between optional extensions", d.output()[-2000:])
+        rc, out, err = d.ctl("calls")
+        t.ok("no/no" in out, "control: bulwarkctl calls says secure=no/no", out)
+        b.wait_event(lambda e: typ(e) == "CALL_CLOSED", TONE_S + 15)
+    wait_until(lambda: listening_in_range() == [], 10)
+    cap.terminate()
+    cap.wait(10)
+    plain, total = plain_tone_packets(pcap)
+    t.ok(plain > 50, "control: the capture check sees the tone in clear (%d of %d)" % (plain, total))
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="bwsrtp-")
+    try:
+        with Daemon(t, modules=MODS) as d:
+            for num, user, pw in (("100", "alice", "pw-alice"), ("101", "bob", "pw-bob")):
+                rec = json.loads(ext_json(num, user, "test", pw, 3))
+                rec["srtp"] = "mandatory"
+                rc, _o, err = d.ctl("store", "put", "ext/" + num, json.dumps(rec))
+                t.ok(rc == 0, "extension %s provisioned (srtp mandatory)" % num, err)
+            secure_call(d, tmp)
+            plain_refused(d)
+            plain_control(d, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
+t.done()
