@@ -221,7 +221,10 @@ def daemon_a(t):
 
 
 def daemon_b(t):
-    with WebAdmin(t, extra='lockout="strict" session-idle="2s" max-sessions="2"') as w:
+    with WebAdmin(t, extra='lockout="strict" session-idle="2s" max-sessions="2" '
+                                'tls-compat="true"') as w:
+        st, _b, _h = w.client(tls_max=ssl.TLSVersion.TLSv1_2).raw("GET", "/")
+        t.ok(st == 200, "B: TLS 1.2 accepted with tls-compat")
         c = w.client()
         c.login("admin", w.initial)
         st, _, _ = c.call("POST", "/api/password", {"current": w.initial, "new": NEWPW})
@@ -252,7 +255,13 @@ def daemon_b(t):
         t.ok(ev.wait_for(lambda l: "webadmin.lockout" in l and "user=admin" in l, 10),
              "B: account lockout event")
         ev.close()
-        t.ok(c1.call("GET", "/api/session")[0] == 200, "B: existing sessions unaffected")
+        st, js, _ = w.client().login("nobody", "Wrong-pass-1")
+        t.ok(st == 401, "B: other sources are not blocked", js)
+        rc, out, err = w.d.ctl("module", "reload", "webadmin")
+        t.ok(rc == 0 and w.wait_https(30), "B: module reload: lighttpd and the responder again",
+             out + err)
+        st, js, _ = w.client().login("nobody", "x")
+        t.ok(st == 401 and js["error"] == FAILED, "B: the API answers after the reload", js)
 
 
 def main():
