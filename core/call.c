@@ -457,7 +457,19 @@ static gboolean attempt_run(attempt_ctx *x, bw_call_type type)
 			      .type = type };
 	bw_verdict v = { 0 };
 	gboolean ok;
-	if (bw_hook_run("call.authorize", &a, &v) == BW_HOOK_DENY)
+	bw_hook_result hr = bw_hook_run("call.authorize", &a, &v);
+	/* An authorize hook may take an account code and PIN off the dialed
+	 * string: record and publish only what is left, never the PIN. */
+	if (a.dialed != c->dialed && a.dialed) {
+		char *clean = g_strndup(a.dialed, BW_CALL_TEXT_MAX);
+		g_free(c->dialed);
+		c->dialed = clean;
+		a.dialed = c->dialed;
+	}
+	bw_event_emit("call.started", "call_id", c->id, "caller", c->caller_number,
+		      "caller_name", c->caller_name ? c->caller_name : "", "dialed", c->dialed,
+		      NULL);
+	if (hr == BW_HOOK_DENY)
 		ok = attempt_fail(x, v.code >= 300 ? sane_final(v.code) : 403, "denied", "%s",
 				  v.reason[0] ? v.reason : "not allowed");
 	else
@@ -500,9 +512,6 @@ bw_call *bw_call_incoming(bw_channel *in, const bw_party *caller, const char *di
 	g_hash_table_insert(calls, c->id, c);
 	bw_metric_set(metric(TRUE), g_atomic_int_add(&n_active, 1) + 1);
 	bw_metric_add(metric(FALSE), 1);
-	bw_event_emit("call.started", "call_id", c->id, "caller", c->caller_number,
-		      "caller_name", c->caller_name ? c->caller_name : "", "dialed", c->dialed,
-		      NULL);
 	call_enter(c);
 	attempt_ctx x = { .call = c, .sdp = sdp_offer };
 	gboolean ok = attempt_run(&x, type);

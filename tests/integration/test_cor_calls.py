@@ -134,8 +134,8 @@ with Daemon(t, modules=MODS) as d:
     t.ok("cor allow: emergency period=night1" in lines, "...and the emergency override", lines)
     t.ok("account_code=4711" in lines and "account=4711" in lines,
          "...and the account code", lines)
-    if "*1234*" in lines:
-        t.diag("known: the engine records the dialled string with the PIN (see docs/cor.md)")
+    t.ok("*1234*" not in lines and "*1234*" not in out,
+         "no PIN in call.ended events or call records", lines + out)
     t.ok("1234*" not in d.output(), "no PIN in the daemon's log")
 
 prov.close()
