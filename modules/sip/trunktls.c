@@ -46,17 +46,6 @@ static void tls_expect_free(void *p)
 	g_free(e);
 }
 
-static void tls_exdata_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			    void *argp)
-{
-	(void) parent;
-	(void) ad;
-	(void) idx;
-	(void) argl;
-	(void) argp;
-	g_free(ptr);
-}
-
 static int tls_verify_cb(int ok, X509_STORE_CTX *x)
 {
 	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -110,7 +99,9 @@ static void tls_client_start(SSL *ssl)
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);   /* configured off for this trunk */
 		return;
 	}
-	SSL_set_ex_data(ssl, tt.idx, g_strdup(e->trunk));
+	/* interned: no free function, which would dangle once the module is
+	 * unloaded while OpenSSL still frees SSLs */
+	SSL_set_ex_data(ssl, tt.idx, (void *) g_intern_string(e->trunk));
 	if (e->store)
 		SSL_set1_verify_cert_store(ssl, e->store);
 	SSL_set_verify(ssl, SSL_VERIFY_PEER, tls_verify_cb);
@@ -135,7 +126,7 @@ int sip_trunk_tls_attach(struct tls *tls)
 	if (ctx == NULL)
 		return ENOENT;
 	if (tt.idx < 0)
-		tt.idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, tls_exdata_free);
+		tt.idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 	if (tt.idx < 0)
 		return ENOMEM;
 	if (tt.ctx == ctx)
