@@ -296,6 +296,40 @@ static void interop_suite(srtpc_suite s)
 	srtp_dealloc(lrx);
 }
 
+/* SRTCP from a libsrtp2 sender that only authenticates RTCP (E bit 0). */
+static void test_rtcp_unencrypted(gconstpointer data)
+{
+	srtpc_suite s = (srtpc_suite)GPOINTER_TO_INT(data);
+	uint8_t key[46], plain[BUF], b[BUF];
+	size_t klen = srtpc_master_key_len(s) + srtpc_master_salt_len(s);
+	srtp_policy_t pol;
+	srtp_t ltx = NULL;
+	srtpc *crx;
+	g_assert_cmpint(srtpc_random_key(s, key, sizeof(key)), ==, 0);
+	lib_policy(s, &pol);
+	pol.rtcp.sec_serv = sec_serv_auth;
+	pol.ssrc.type = ssrc_any_outbound;
+	pol.key = key;
+	pol.window_size = 128;
+	g_assert_cmpint(srtp_create(&ltx, &pol), ==, srtp_err_status_ok);
+	g_assert_cmpint(srtpc_new(&crx, s, key, klen, 0), ==, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		size_t n = make_rtcp(plain, i, 0x55667788);
+		int l = (int)n;
+		memcpy(b, plain, n);
+		g_assert_cmpint(srtp_protect_rtcp(ltx, b, &l), ==, srtp_err_status_ok);
+		g_assert_cmpmem(b, n, plain, n);                      /* sent in clear */
+		size_t m = (size_t)l;
+		b[9] ^= 1;                                            /* still authenticated */
+		g_assert_cmpint(srtpc_unprotect_rtcp(crx, b, &m), ==, SRTPC_ERR_AUTH);
+		b[9] ^= 1;
+		g_assert_cmpint(srtpc_unprotect_rtcp(crx, b, &m), ==, SRTPC_OK);
+		g_assert_cmpmem(b, m, plain, n);
+	}
+	srtpc_free(crx);
+	srtp_dealloc(ltx);
+}
+
 static void test_interop(gconstpointer data)
 {
 	interop_suite((srtpc_suite)GPOINTER_TO_INT(data));
@@ -595,6 +629,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/srtpc/rfc7714-vectors", test_rfc7714_vectors);
 	g_test_add_func("/srtpc/suites", test_suites);
 	add_per_suite("interop", test_interop);
+	add_per_suite("rtcp-unencrypted", test_rtcp_unencrypted);
 	add_per_suite("replay", test_replay);
 	add_per_suite("tamper", test_tamper);
 	add_per_suite("limits", test_limits);
