@@ -122,25 +122,76 @@ static wa_resp *login_failed(const wa_conf *c, const char *user, const char *ip,
 	return wa_resp_error1(401, NULL, LOGIN_FAILED);
 }
 
-static wa_resp *login_ok(const wa_conf *c, const wa_req *r, wa_acct *a)
+static wa_resp *login_ok(const wa_conf *c, const char *ip, const char *old_sid, wa_acct *a)
 {
 	const char *why = NULL;
-	wa_sess_drop(r->sid);   /* a new id at every login */
-	wa_sess *s = wa_sess_create(c, a->name, a->role, r->remote, &why);
+	wa_sess_drop(old_sid);   /* a new id at every login */
+	wa_sess *s = wa_sess_create(c, a->name, a->role, ip, &why);
 	if (!s) {
-		wa_log_access(a->name, r->remote, FALSE, "login.refused");
-		audit(a->name, r->remote, "webadmin.login.refused", why);
+		wa_log_access(a->name, ip, FALSE, "login.refused");
+		audit(a->name, ip, "webadmin.login.refused", why);
 		return wa_resp_error1(409, NULL, why);
 	}
 	s->must_change = a->must_change;
-	wa_log_access(a->name, r->remote, TRUE, "login");
-	audit(a->name, r->remote, "webadmin.login", NULL);
-	bw_event_emit("webadmin.login", "user", a->name, "source", r->remote, NULL);
+	wa_log_access(a->name, ip, TRUE, "login");
+	audit(a->name, ip, "webadmin.login", NULL);
+	bw_event_emit("webadmin.login", "user", a->name, "source", ip, NULL);
 	wa_resp *resp = wa_auth_session(c, s);
 	char *cookie = g_strconcat("bw_session=", s->sid, COOKIE_ATTRS, NULL);
 	wa_resp_header(resp, "Set-Cookie", cookie);
 	g_free(cookie);
 	return resp;
+}
+
+/* A login in two halves: the account is read on the management thread,
+ * Argon2id runs on the FastCGI worker (login_work), the verdict is applied
+ * on the management thread again with the account read afresh. */
+typedef struct {
+	const wa_conf *c;
+	char *ip, *sid, *user, *pw, *hash;
+	gboolean ok;
+} login_job;
+
+static void login_work(void *data)
+{
+	login_job *j = data;
+	j->ok = strlen(j->pw) <= 255 && wa_pass_verify(j->hash, j->pw);
+}
+
+static wa_resp *login_finish(void *data)
+{
+	login_job *j = data;
+	wa_acct *a = j->user ? wa_acct_load(j->user, NULL) : NULL;
+	wa_resp *resp;
+	/* the hash verified must still be the account's: no login with a
+	 * password changed meanwhile */
+	if (a && j->ok && strcmp(a->hash, j->hash) == 0 && a->locked_until <= now_s()) {
+		if (a->failures) {
+			a->failures = 0;
+			wa_acct_save(a, NULL);
+		}
+		wa_src *src = g_hash_table_lookup(sources, j->ip);
+		if (src)
+			src->failures = 0;
+		resp = login_ok(j->c, j->ip, j->sid, a);
+	} else {
+		resp = login_failed(j->c, j->user, j->ip, a);
+	}
+	wa_acct_free(a);
+	return resp;
+}
+
+static void login_free(void *data)
+{
+	login_job *j = data;
+	if (j->pw)
+		memset(j->pw, 0, strlen(j->pw));
+	g_free(j->pw);
+	g_free(j->ip);
+	g_free(j->sid);
+	g_free(j->user);
+	g_free(j->hash);
+	g_free(j);
 }
 
 wa_resp *wa_auth_login(const wa_conf *c, const wa_req *r)
@@ -160,21 +211,16 @@ wa_resp *wa_auth_login(const wa_conf *c, const wa_req *r)
 		resp = wa_resp_error1(400, !user || !*user ? "user" : "password",
 				      "user and password are required (strings)");
 	} else {
-		const char *name = wa_user_valid(user) ? user : NULL;
-		wa_acct *a = name ? wa_acct_load(name, NULL) : NULL;
-		gboolean pw_ok = strlen(pw) <= 255 && wa_pass_verify(a ? a->hash : dummy_hash, pw);
-		if (a && pw_ok && a->locked_until <= now_s()) {
-			if (a->failures) {
-				a->failures = 0;
-				wa_acct_save(a, NULL);
-			}
-			if (src)
-				src->failures = 0;
-			resp = login_ok(c, r, a);
-		} else {
-			resp = login_failed(c, name, r->remote, a);
-		}
+		login_job *j = g_new0(login_job, 1);
+		j->c = c;
+		j->ip = g_strdup(r->remote);
+		j->sid = g_strdup(r->sid);
+		j->user = wa_user_valid(user) ? g_strdup(user) : NULL;
+		j->pw = g_strdup(pw);
+		wa_acct *a = j->user ? wa_acct_load(j->user, NULL) : NULL;
+		j->hash = g_strdup(a ? a->hash : dummy_hash);   /* unknown: same cost */
 		wa_acct_free(a);
+		resp = wa_resp_defer(login_work, login_finish, login_free, j);
 	}
 	json_object_unref(o);
 	return resp;

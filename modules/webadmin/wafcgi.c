@@ -19,6 +19,7 @@
 
 typedef struct wa_job {
 	wa_req *req;
+	wa_defer *defer;      /* second half of a deferred answer */
 	wa_resp *resp;
 	gboolean done;
 } wa_job;
@@ -41,7 +42,7 @@ static void fcgi_run_one(void *data)
 	wa_job *j = g_queue_pop_head(&f->jobs);
 	g_mutex_unlock(&f->lock);
 	if (j) {
-		wa_resp *resp = wa_api_handle(j->req);
+		wa_resp *resp = j->defer ? j->defer->finish(j->defer->data) : wa_api_handle(j->req);
 		g_mutex_lock(&f->lock);
 		j->resp = resp;
 		j->done = TRUE;
@@ -52,9 +53,9 @@ static void fcgi_run_one(void *data)
 }
 
 /* The management thread's answer, or NULL when shutting down. */
-static wa_resp *fcgi_dispatch(wa_fcgi *f, wa_req *req)
+static wa_resp *fcgi_dispatch(wa_fcgi *f, wa_req *req, wa_defer *defer)
 {
-	wa_job j = { .req = req };
+	wa_job j = { .req = req, .defer = defer };
 	g_mutex_lock(&f->lock);
 	if (f->stopping) {
 		g_mutex_unlock(&f->lock);
@@ -105,7 +106,16 @@ static void fcgi_serve(wa_fcgi *f, FCGX_Request *rq)
 	wa_req *req = wa_req_from_env((const char *const *)rq->envp);
 	req->body = fcgi_body(rq, &too_large);
 	wa_resp *resp = too_large ? wa_resp_error1(413, NULL, "the body is larger than 1 MiB")
-				  : fcgi_dispatch(f, req);
+				  : fcgi_dispatch(f, req, NULL);
+	if (resp && resp->defer) {
+		/* the slow part here, off the management thread */
+		wa_defer *d = resp->defer;
+		resp->defer = NULL;
+		wa_resp_free(resp);
+		d->work(d->data);
+		resp = fcgi_dispatch(f, NULL, d);
+		wa_defer_free(d);
+	}
 	if (!resp)
 		resp = wa_resp_error1(503, NULL, "the web administration is shutting down");
 	fcgi_write(rq, resp);

@@ -155,10 +155,32 @@ wa_resp *wa_resp_new(guint status)
 	return r;
 }
 
+wa_resp *wa_resp_defer(void (*work)(void *), wa_resp *(*finish)(void *),
+		       void (*free_fn)(void *), void *data)
+{
+	wa_resp *r = wa_resp_new(0);
+	r->defer = g_new0(wa_defer, 1);
+	r->defer->work = work;
+	r->defer->finish = finish;
+	r->defer->free = free_fn;
+	r->defer->data = data;
+	return r;
+}
+
+void wa_defer_free(wa_defer *d)
+{
+	if (!d)
+		return;
+	if (d->free)
+		d->free(d->data);
+	g_free(d);
+}
+
 void wa_resp_free(wa_resp *r)
 {
 	if (!r)
 		return;
+	wa_defer_free(r->defer);
 	g_free(r->body);
 	g_ptr_array_unref(r->headers);
 	g_free(r);

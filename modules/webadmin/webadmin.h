@@ -51,7 +51,18 @@ typedef struct wa_req {
 	GBytes *body;                   /* may be NULL */
 } wa_req;
 
+/* Slow work (Argon2id) a handler leaves to the FastCGI worker: work() runs
+ * on the worker, then finish() on the management thread gives the answer;
+ * free() releases data in every case (also when finish never runs). */
+typedef struct wa_defer {
+	void     (*work)(void *data);
+	struct wa_resp *(*finish)(void *data);
+	void     (*free)(void *data);
+	void      *data;
+} wa_defer;
+
 typedef struct wa_resp {
+	wa_defer *defer;                /* non-NULL: not the answer yet */
 	guint status;
 	char *body;                     /* JSON text */
 	GPtrArray *headers;             /* "Name: value" strings */
@@ -71,6 +82,9 @@ gboolean wa_path_ok(const char *path);
 
 wa_resp *wa_resp_new(guint status);
 void     wa_resp_free(wa_resp *r);
+wa_resp *wa_resp_defer(void (*work)(void *), wa_resp *(*finish)(void *),
+		       void (*free_fn)(void *), void *data);
+void     wa_defer_free(wa_defer *d);
 void     wa_resp_header(wa_resp *r, const char *name, const char *value);
 void     wa_resp_json(wa_resp *r, JsonBuilder *b);   /* takes the root */
 /* {"error": msg, "fields": {field: msg}} (fields may be NULL) */
