@@ -22,5 +22,8 @@ void srtpc_test_set_usage(srtpc *c, uint64_t rtp_used, uint64_t rtcp_used);
 
 /* Marks SRTCP index last as used for ssrc (protect continues at last + 1). */
 int srtpc_test_set_rtcp_index(srtpc *c, uint32_t ssrc, uint32_t last);
+/* Marks SRTP packet index last (ROC << 16 | SEQ, < 2^48) as the highest seen
+ * for ssrc. */
+int srtpc_test_set_rtp_index(srtpc *c, uint32_t ssrc, uint64_t last);
 
 #endif

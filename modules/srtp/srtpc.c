@@ -229,6 +229,16 @@ int srtpc_test_set_rtcp_index(srtpc *c, uint32_t ssrc, uint32_t last)
 	return 0;
 }
 
+int srtpc_test_set_rtp_index(srtpc *c, uint32_t ssrc, uint64_t last)
+{
+	srtpc_stream *st = srtpc_stream_get(c, ssrc);
+	if (!st || last >= SRTPC_RTP_LIMIT)
+		return st ? EINVAL : ENOSPC;
+	srtpc_window_commit(c, &st->rtp, last);
+	st->used = true;
+	return 0;
+}
+
 /* The stream of ssrc, or a free slot for it (not yet marked used), or NULL
  * when the table is full. */
 srtpc_stream *srtpc_stream_get(srtpc *c, uint32_t ssrc)

@@ -500,6 +500,16 @@ static void test_limits(gconstpointer data)
 	n = make_rtcp(b, 0, 0xcafe0001);
 	g_assert_cmpint(srtpc_protect_rtcp(p.tx, b, &n, sizeof(b)), ==, SRTPC_OK);
 	g_assert_cmpint(srtpc_unprotect_rtcp(p.rx, b, &n), ==, SRTPC_ERR_LIMIT);
+	pair_free(&p);
+	/* the SRTP index is 48 bits: ROC 2^32 - 1, SEQ 65535 is the last */
+	pair_new(&p, (srtpc_suite)GPOINTER_TO_INT(data), 0);
+	g_assert_cmpint(srtpc_test_set_rtp_index(p.tx, 0xcafe0001, (1ULL << 48) - 2), ==, 0);
+	g_assert_cmpint(srtpc_test_set_rtp_index(p.rx, 0xcafe0001, (1ULL << 48) - 3), ==, 0);
+	g_assert_cmpint(srtpc_test_set_rtp_index(p.rx, 1, 1ULL << 48), ==, EINVAL);
+	n = sealed(&p, b, 0, 0xffff);
+	g_assert_cmpint(srtpc_unprotect(p.rx, b, &n), ==, SRTPC_OK);
+	n = make_rtp(b, 0, 0, 0xcafe0001);
+	g_assert_cmpint(srtpc_protect(p.tx, b, &n, sizeof(b)), ==, SRTPC_ERR_LIMIT);
 	/* the SRTCP index is 31 bits */
 	g_assert_cmpint(srtpc_test_set_rtcp_index(p.tx, 0xcafe0001, 0x7fffffff), ==, 0);
 	n = make_rtcp(b, 0, 0xcafe0001);
