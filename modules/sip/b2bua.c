@@ -278,13 +278,33 @@ static const char *b2b_reason_phrase(int code)
 	}
 }
 
-static void b2b_in_reject(sip_leg *leg, int code)
+/* A policy refusal (403 barred, 488 media) carries the engine's reason as
+ * its phrase, so the caller learns why ("Number unobtainable: barred by
+ * international"); it reaches only authenticated callers and trunks.
+ * Printable ASCII only, bounded; anything else keeps the standard phrase. */
+static const char *b2b_policy_phrase(int code, const char *reason, char *buf, size_t size)
+{
+	size_t n = reason ? strlen(reason) : 0;
+
+	if ((code != 403 && code != 488) || n == 0 || n >= size)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char) reason[i] < 0x20 || (unsigned char) reason[i] > 0x7e)
+			return NULL;
+	memcpy(buf, reason, n + 1);
+	return buf;
+}
+
+static void b2b_in_reject(sip_leg *leg, int code, const char *reason)
 {
 	const char *phrase;
+	char buf[128];
 
 	if (code < 300 || code > 699)
 		code = 480;
-	phrase = b2b_reason_phrase(code);
+	phrase = b2b_policy_phrase(code, reason, buf, sizeof(buf));
+	if (!phrase)
+		phrase = b2b_reason_phrase(code);
 	if (leg->invite)
 		(void) sip_treply(NULL, sip_mod->sip, leg->invite, (uint16_t) code, phrase);
 	else if (leg->sess)
@@ -295,12 +315,11 @@ static void b2b_drv_hangup(bw_channel *ch, int code, const char *reason)
 {
 	sip_leg *leg = bw_channel_driver_data(ch);
 
-	(void) reason;   /* for logs of the engine; the phrase is the code's own */
 	if (!b2b_leg_live(leg))
 		return;
 	if (leg->inbound) {
 		if (!leg->answered)
-			b2b_in_reject(leg, code);
+			b2b_in_reject(leg, code, reason);
 		leg->sess = mem_deref(leg->sess);   /* BYE when established */
 	} else {
 		b2b_out_hangup(leg);
@@ -410,7 +429,7 @@ static void b2b_in_start(const struct sip_msg *msg, b2b_caller *caller, const ch
 	if (call == NULL && b2b_leg_live(leg)) {
 		/* refused at once: the engine freed the channel, we answer */
 		leg->ch = NULL;
-		b2b_in_reject(leg, code ? code : 480);
+		b2b_in_reject(leg, code ? code : 480, reason);
 		b2b_leg_free(leg);
 	}
 }
