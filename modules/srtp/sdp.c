@@ -154,9 +154,8 @@ static int sdp_finish(bw_sdp *s, const char *session_addr, char *reason, gsize r
 	return 0;
 }
 
-int bw_sdp_parse(const char *text, bw_sdp *s, char *reason, gsize rl)
+static int sdp_parse_in(const char *text, bw_sdp *s, char *reason, gsize rl)
 {
-	memset(s, 0, sizeof *s);
 	if (!text || !*text)
 		return sdp_fail(reason, rl, "empty SDP");
 	gsize len = strnlen(text, BW_SDP_MAX_BYTES + 1);
@@ -187,10 +186,21 @@ int bw_sdp_parse(const char *text, bw_sdp *s, char *reason, gsize rl)
 	return sdp_finish(s, session_addr, reason, rl);
 }
 
+int bw_sdp_parse(const char *text, bw_sdp *s, char *reason, gsize rl)
+{
+	memset(s, 0, sizeof *s);
+	int rc = sdp_parse_in(text, s, reason, rl);
+	if (rc)
+		bw_sdp_clear(s);
+	return rc;
+}
+
 void bw_sdp_clear(bw_sdp *s)
 {
+	for (guint i = 0; s->lines && s->lines[i]; i++)
+		explicit_bzero(s->lines[i], strlen(s->lines[i]));   /* inline keys */
 	g_strfreev(s->lines);
-	memset(s, 0, sizeof *s);
+	explicit_bzero(s, sizeof *s);
 }
 
 const bw_sdp_crypto *bw_sdp_crypto_first(const bw_sdp_media *m)

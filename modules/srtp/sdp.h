@@ -52,7 +52,8 @@ typedef struct bw_sdp {
 	bw_sdp_media media[BW_SDP_MAX_MEDIA];
 } bw_sdp;
 
-/* 0, or EINVAL with a reason naming the line and what is wrong. */
+/* 0, or EINVAL with a reason naming the line and what is wrong (then
+ * nothing is left to clear). */
 int  bw_sdp_parse(const char *text, bw_sdp *out, char *reason, gsize reason_len);
 void bw_sdp_clear(bw_sdp *s);
 

@@ -472,7 +472,8 @@ static guint ss_count(const fixture *f)
 static void test_ports_closed(fixture *f, gconstpointer data)
 {
 	(void)data;
-	if (!g_find_program_in_path("ss")) {
+	g_autofree char *ss = g_find_program_in_path("ss");
+	if (!ss) {
 		g_test_skip("ss (iproute2) is not installed");
 		return;
 	}
