@@ -204,6 +204,7 @@ static gboolean start(bw_config *cfg, GError **err)
 	if (!bw_harden_drop_privileges(bw_config_user(cfg), bw_config_data_dir(cfg), err))
 		return FALSE;
 	schedule_backups(cfg);
+	bw_tls_expiry_start();   /* after the modules: their alarm destinations exist */
 	return TRUE;
 }
 
@@ -211,6 +212,7 @@ static void shutdown_all(void)
 {
 	if (d.store)
 		bw_backup_schedule(d.store, d.backup_dir, 0, 0);
+	bw_tls_expiry_stop();
 	bw_loader_shutdown();
 	bw_calls_stop();
 	bw_threads_stop();

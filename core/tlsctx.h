@@ -3,6 +3,8 @@
 #define BW_TLSCTX_H
 
 #include <glib.h>
+#include <time.h>
+#include <openssl/x509.h>
 #include "config.h"
 
 /* Errors of this area (TLS, hardening, logging set-up). */
@@ -43,6 +45,17 @@ typedef struct bw_tls_params {
 gboolean bw_tls_configure_params(const bw_tls_params *p, GError **err);
 /* Only the checks: settings valid, named files readable and consistent. */
 gboolean bw_tls_check_params(const bw_tls_params *p, GError **err);
+
+/* Certificate expiry watch (tls-expiry.c): whole days from now to the
+ * certificate's notAfter (negative once expired, -1 when unreadable); a
+ * check that publishes tls.certificate.expiring when the current server
+ * certificate has warn_days or fewer left (TRUE then); start checks now and
+ * every 12 hours, on the management context. */
+#define BW_TLS_EXPIRY_WARN_DAYS 30
+int      bw_tls_days_left(const X509 *cert, time_t now);
+gboolean bw_tls_expiry_check(time_t now, int warn_days);
+void     bw_tls_expiry_start(void);
+void     bw_tls_expiry_stop(void);
 
 /* Refuse a group- or world-writable file or directory (and its parents up
  * to /), with a message that says which and how to fix it. */

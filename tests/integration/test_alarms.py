@@ -5,8 +5,10 @@ destinations through `bulwarkctl store put`, a rule sending to both; a flood
 of 50 sip.source.blocked events yields exactly one RAISED line and one
 syslog datagram, `alarms` shows it with count 50; the unblock clears it
 (CLEARED line, nothing active, `alarms all` shows it cleared); `metrics`
-lists the bus counters; an invalid rule is refused by `store put`."""
-import json, socket, threading, time
+lists the bus counters; an invalid rule is refused by `store put`.
+A server certificate that expires in 10 days raises the default rule
+tls-certificate-expiring at start."""
+import json, os, shutil, socket, subprocess, tempfile, threading, time
 from bwtest import Tap, Daemon, pick_port
 
 
@@ -94,6 +96,42 @@ def wait_until(fn, timeout=10):
     return fn()
 
 
+CERT_CONFIG = """<?xml version="1.0"?>
+<bulwark>
+  <system name="test" data-dir="{datadir}"/>
+  <tls certificate="%s" key="%s"/>
+  <modules>
+    {modules}
+  </modules>
+</bulwark>
+"""
+
+
+def certificate_expiring(t):
+    tmp = tempfile.mkdtemp(prefix="bwcert-")
+    try:
+        crt, key = os.path.join(tmp, "c.pem"), os.path.join(tmp, "k.pem")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-days", "10",
+                            "-subj", "/CN=pbx.example.org", "-addext",
+                            "subjectAltName=DNS:pbx.example.org", "-keyout", key, "-out", crt],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            t.ok(False, "openssl makes a certificate valid 10 days", p.stderr)
+            return
+        with Daemon(t, config=CERT_CONFIG % (crt, key)) as d:
+            out = wait_until(lambda: next((l for l in d.ctl("alarms")[1].splitlines()
+                                           if "rule=tls-certificate-expiring" in l), ""))
+            t.ok(" active warning tls.certificate.expiring " in out
+                 and "CN=pbx.example.org" in out and ("days_left=9" in out or "days_left=10" in out),
+                 "a certificate valid 10 more days raises tls-certificate-expiring at start",
+                 out + d.output()[-2000:])
+            t.ok("expires on" in d.output() and "install a new one" in d.output(),
+                 "and the log says when and what to do", d.output()[-2000:])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     t = Tap()
     tcp, udp = TcpReceiver(), UdpReceiver()
@@ -157,6 +195,7 @@ def main():
     finally:
         tcp.close()
         udp.close()
+    certificate_expiring(t)
     t.done()
 
 

@@ -4,6 +4,7 @@
  * one thread, so nothing waits on time. */
 #include "tlsctx.h"
 #include "testutil.h"
+#include <bulwark/bus.h>
 #include <bulwark/tls.h>
 #include <errno.h>
 #include <pwd.h>
@@ -823,6 +824,76 @@ static void test_unreadable(void)
 	t_pki_clear(&k);
 }
 
+/* ---- certificate expiry ------------------------------------------------- */
+
+static void t_on_expiring(const bw_event *ev, void *data)
+{
+	GPtrArray *got = data;
+	g_ptr_array_add(got, g_strdup_printf("%s|%s|%s", bw_event_get(ev, "days_left"),
+					     bw_event_get(ev, "subject"), bw_event_get(ev, "not_after")));
+}
+
+/* Runs one check at a given "now" and returns the one event it published
+ * (or NULL): publishing is asynchronous, so wait for the delivery. */
+static char *t_expiry_event(time_t now, gboolean expect)
+{
+	GMainContext *ctx = g_main_context_new();
+	GPtrArray *got = g_ptr_array_new_with_free_func(g_free);
+	bw_sub *sub = bw_bus_subscribe("tls.certificate.*", ctx, 0, t_on_expiring, got);
+	char *ev = NULL;
+
+	g_assert_cmpint(bw_tls_expiry_check(now, BW_TLS_EXPIRY_WARN_DAYS), ==, expect);
+	if (expect) {
+		while (got->len == 0)
+			g_main_context_iteration(ctx, TRUE);
+		g_assert_cmpuint(got->len, ==, 1);
+		ev = g_strdup(g_ptr_array_index(got, 0));
+	}
+	while (g_main_context_iteration(ctx, FALSE))
+		;
+	g_assert_cmpuint(got->len, ==, expect ? 1 : 0);
+	bw_bus_unsubscribe(sub);
+	g_ptr_array_unref(got);
+	g_main_context_unref(ctx);
+	return ev;
+}
+
+static void test_expiry(void)
+{
+	char *dir = bw_test_tmpdir();
+	bw_tls_params p = { .data_dir = dir, .system_name = "office" };
+	time_t now = time(NULL);
+	t_configure(&p);
+	X509 *cert = t_assert_generated(dir, t_expected_host());
+	int left = bw_tls_days_left(cert, now);
+
+	g_assert_cmpint(left, >=, 824);   /* generated for 825 days, seconds ago */
+	g_assert_cmpint(left, <=, 825);
+	g_assert_cmpint(bw_tls_days_left(cert, now + (time_t)(left + 2) * 86400), <, 0);
+	/* far from the end: quiet */
+	g_assert_null(t_expiry_event(now, FALSE));
+	g_assert_null(t_expiry_event(now + (time_t)(left - 31) * 86400, FALSE));
+	/* 30 days or fewer before: one event with the days left */
+	t_expect_warning("TLS certificate * expires on * (30 days)*");
+	char *ev = t_expiry_event(now + (time_t)(left - 30) * 86400, TRUE);
+	t_assert_warned();
+	g_assert_true(g_str_has_prefix(ev, "30|"));
+	g_assert_nonnull(strstr(ev, "O=office"));
+	g_assert_nonnull(strstr(ev, "GMT"));
+	g_free(ev);
+	/* and after the end */
+	t_expect_warning("TLS certificate * expired on *");
+	ev = t_expiry_event(now + (time_t)(left + 3) * 86400, TRUE);
+	t_assert_warned();
+	g_assert_true(g_str_has_prefix(ev, "-"));
+	g_free(ev);
+	X509_free(cert);
+	bw_tls_shutdown();
+	g_assert_false(bw_tls_expiry_check(now + (time_t)(left + 3) * 86400, 30));  /* no TLS */
+	bw_test_rmtree(dir);
+	g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -841,6 +912,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/tls/errors/files", test_errors);
 	g_test_add_func("/tls/config", test_config);
 	g_test_add_func("/tls/errors/unreadable", test_unreadable);
+	g_test_add_func("/tls/expiry", test_expiry);
 	int rc = g_test_run();
 	bw_tls_shutdown();
 	return rc;
