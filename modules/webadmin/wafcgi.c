@@ -10,6 +10,7 @@
 #include <bulwark/thread.h>
 #include <errno.h>
 #include <fcgiapp.h>
+#include <fcgios.h>
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
@@ -156,12 +157,8 @@ static int fcgi_open(const char *path, GError **err)
 
 wa_fcgi *wa_fcgi_start(const char *sock_path, guint workers, GError **err)
 {
-	static gsize once;
-	if (g_once_init_enter(&once)) {
-		FCGX_Init();
-		signal(SIGPIPE, SIG_IGN);   /* lighttpd may hang up mid-answer */
-		g_once_init_leave(&once, 1);
-	}
+	FCGX_Init();                /* idempotent; undone by OS_LibShutdown in stop */
+	signal(SIGPIPE, SIG_IGN);   /* lighttpd may hang up mid-answer */
 	int fd = fcgi_open(sock_path, err);
 	if (fd < 0)
 		return NULL;
@@ -206,4 +203,5 @@ void wa_fcgi_stop(wa_fcgi *f)
 	g_cond_clear(&f->cond);
 	g_free(f->path);
 	g_free(f);
+	OS_LibShutdown();   /* libfcgi's own table, else leaked at unload */
 }

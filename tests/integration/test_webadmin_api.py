@@ -207,7 +207,8 @@ def check_logout(t, w, c):
 
 
 def daemon_a(t):
-    with WebAdmin(t) as w:
+    w = WebAdmin(t)
+    with w:
         check_transport(t, w)
         c = check_first_login(t, w)
         check_policy(t, w, c)
@@ -218,11 +219,13 @@ def daemon_a(t):
         st, _, _ = c.call("GET", "/api/session")
         t.ok(st == 200, "the session survives a lighttpd restart")
         check_logout(t, w, c)
+    t.ok(w.rc == 0, "bulwarkd stops cleanly (no leak reports)", w.output[-3000:])
 
 
 def daemon_b(t):
-    with WebAdmin(t, extra='lockout="strict" session-idle="2s" max-sessions="2" '
-                                'tls-compat="true"') as w:
+    w = WebAdmin(t, extra='lockout="strict" session-idle="2s" max-sessions="2" '
+                          'tls-compat="true"')
+    with w:
         st, _b, _h = w.client(tls_max=ssl.TLSVersion.TLSv1_2).raw("GET", "/")
         t.ok(st == 200, "B: TLS 1.2 accepted with tls-compat")
         c = w.client()
@@ -262,6 +265,7 @@ def daemon_b(t):
              out + err)
         st, js, _ = w.client().login("nobody", "x")
         t.ok(st == 401 and js["error"] == FAILED, "B: the API answers after the reload", js)
+    t.ok(w.rc == 0, "B: bulwarkd stops cleanly (no leak reports)", w.output[-3000:])
 
 
 def main():

@@ -98,6 +98,8 @@ class WebAdmin:
         return self
 
     def __exit__(self, *exc):
+        self.rc = self.d.stop()      # LeakSanitizer makes it non-zero
+        self.output = self.d.output()
         self.d.__exit__(*exc)
         shutil.rmtree(self.www, ignore_errors=True)
 
