@@ -120,6 +120,7 @@ static gpointer relay_thread_main(gpointer p)
 				bw_relay_pkt_read(t, ev[i].data.ptr);
 			}
 		}
+		bw_relay_pkt_metrics(t);
 	}
 	return NULL;
 }

@@ -90,6 +90,8 @@ struct bw_relay {
 
 /* relaypkt.c: everything readable on one socket, forwarded in batches. */
 void bw_relay_pkt_read(relay_thread *t, relay_sock *k);
+/* relaypkt.c: the pending metric deltas, once per epoll round. */
+void bw_relay_pkt_metrics(relay_thread *t);
 /* relaypkt.c: a new negotiation starts the bucket full and unlatched. */
 void bw_relay_pkt_reset(bw_relay_stream *s, guint leg);
 /* relay.c: a command for s's thread. */

@@ -191,7 +191,7 @@ static void relay_queue(relay_thread *t, guint i, size_t len, const relay_out *o
 		.msg_iov = &t->out_iov[j], .msg_iovlen = 1 };
 }
 
-static void relay_metrics(relay_thread *t)
+void bw_relay_pkt_metrics(relay_thread *t)
 {
 	bw_relay *r = t->r;
 	if (t->m_packets)
@@ -227,5 +227,4 @@ void bw_relay_pkt_read(relay_thread *t, relay_sock *k)
 		if (n < RELAY_BATCH)
 			break;
 	}
-	relay_metrics(t);
 }

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <srtp2/srtp.h>
 #include <bulwark/bus.h>
+#include <bulwark/metrics.h>
 #include "sdp.h"
 #include "sdpanchor.h"
 
@@ -319,10 +320,28 @@ static void test_srtp_rtp(fixture *f, gconstpointer data)
 	g_assert_cmpmem(buf, 28, copy, 28);
 }
 
+static gint64 metric(const char *name)
+{
+	bw_metric *m = bw_metric_find(name);
+	return m ? bw_metric_value(m) : -1;
+}
+
+/* The relay thread adds its counts to the metrics after each round. */
+static gboolean metric_reaches(const char *name, gint64 value)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (metric(name) < value && g_get_monotonic_time() < end)
+		g_usleep(1000);
+	return metric(name) == value;
+}
+
 static void test_foreign_replay_tamper(fixture *f, gconstpointer data)
 {
 	(void)data;
+	gint64 dropped0 = metric("media.dropped"), auth0 = metric("media.auth_failed");
+	gint64 packets0 = metric("media.packets");
 	negotiate(f, SRTPC_AES_CM_128_HMAC_SHA1_80, BW_SRTP_MANDATORY);
+	g_assert_cmpint(metric("media.streams"), ==, 1);
 	a_to_b(f, 1);   /* latched on A's negotiated address */
 	phone x;
 	phone_open(&x, 0x33333333);
@@ -354,6 +373,9 @@ static void test_foreign_replay_tamper(fixture *f, gconstpointer data)
 	g_assert_cmpuint(c1.tx, ==, 3);         /* A -> B: seq 1000, 1002, 1004 */
 	g_assert_cmpuint(c1.foreign, ==, 1);
 	g_assert_cmpint(recv_from(x.fd, buf, sizeof buf, 0), ==, -1);
+	g_assert_true(metric_reaches("media.dropped", dropped0 + 5));
+	g_assert_true(metric_reaches("media.auth_failed", auth0 + 1));
+	g_assert_true(metric_reaches("media.packets", packets0 + 5));
 	phone_close(&x);
 }
 
