@@ -39,6 +39,15 @@ if not have_tools("snmpget", "snmpwalk", "snmpgetnext", "snmpbulkwalk", "/usr/sb
     raise SystemExit(0)
 
 
+def built(name):
+    return any(os.path.exists(os.path.join(d, "mod_%s.so" % name))
+               for d in module_path().split(":") if d)
+
+
+# the plugins shown in the module table, unless configured out (--disable-mod-NAME)
+PLUGINS = [m for m in ("hello", "cdr-csv") if built(m)]
+
+
 def engine_id(system_name):
     return "8000f23e05" + hashlib.sha256(
         b"bulwark-snmp:" + system_name.encode()).hexdigest()[:24]
@@ -115,9 +124,9 @@ def test_scalars_and_walk(d, port):
         time.sleep(0.1)
     t.ok(rc == 0 and all("%s.%d.0" % (SYS, i) in walk for i in SCALARS),
          "v2c walk of the enterprise subtree returns every scalar", out + err)
-    t.ok(all(rows.get(n, {}).get(4) == "running" for n in ("hello", "cdr-csv", "snmp"))
+    t.ok(all(rows.get(n, {}).get(4) == "running" for n in PLUGINS + ["snmp"])
          and rows["snmp"].get(3) == "1.0.0",
-         "module table: hello, cdr-csv and snmp are running (with versions)", out)
+         "module table: %s are running (with versions)" % ", ".join(PLUGINS + ["snmp"]), out)
     rc, out_all, err = v2c("snmpwalk", port, ".1")
     t.ok(rc == 0 and set(values(out_all)) == set(walk),
          "a walk from .1 sees exactly the enterprise subtree (the view)", out_all + err)
@@ -271,7 +280,7 @@ def main_daemon():
     port = pick_port(socket.SOCK_DGRAM)
     with TrapReceiver(community=TRAP_COMMUNITY, users=[(USER, AUTH, PRIV)],
                       engine_id=engine_id("test")) as r:
-        mods = ('<module name="hello"/><module name="cdr-csv"/>'
+        mods = (''.join('<module name="%s"/>' % m for m in PLUGINS)
                 + snmp_module(port, community_el, user_el, receivers(r.port)))
         with Daemon(t, modules=mods) as d:
             rc, out, _ = d.ctl("status")
@@ -339,8 +348,8 @@ def agentx():
         t.ok(True, "# SKIP AgentX: Debian snmpd is not installed")
         return
     with Snmpd(community="bw-master-ro") as m:
-        mods = ('<module name="hello"/><module name="snmp" mode="agentx" '
-                'agentx-socket="%s"/>' % m.agentx_socket)
+        mods = (''.join('<module name="%s"/>' % p for p in PLUGINS)
+                + '<module name="snmp" mode="agentx" agentx-socket="%s"/>' % m.agentx_socket)
         with Daemon(t, modules=mods) as d:
             end = time.monotonic() + 20
             out = err = ""
@@ -350,7 +359,7 @@ def agentx():
                 if "STRING: \"snmp\"" in out:
                     break
                 time.sleep(0.2)
-            t.ok("STRING: \"hello\"" in out and "STRING: \"snmp\"" in out,
+            t.ok(all('STRING: "%s"' % n in out for n in PLUGINS + ["snmp"]),
                  "snmpd (AgentX master) serves our module table from the subagent",
                  out + err + m.output() + d.output()[-2000:])
             rc, out, err = v2c("snmpget", m.port, SYS + ".1.0", SYS + ".8.0",
@@ -396,8 +405,7 @@ def sip_flood_traps():
     """Real traffic: a sipp flood gets its source blocked by the sip module;
     the default rule sip-source-blocked raises one alarm, sent as a v1 trap
     and v2c and v3 notifications; the end of the ban clears it."""
-    if not shutil.which("sipp") or "mod_sip.so" not in "".join(
-            f for d in module_path().split(":") if d for f in os.listdir(d)):
+    if not shutil.which("sipp") or not built("sip"):
         t.ok(True, "# SKIP traps from a sipp flood: sipp or the sip module is missing")
         return
     port, sip_port = pick_port(socket.SOCK_DGRAM), pick_port(socket.SOCK_DGRAM)
