@@ -144,6 +144,9 @@ char *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www)
 {
 	if (!plain_ok(dir) || !plain_ok(www))
 		return NULL;
+	/* lighttpd takes an IPv6 address in brackets ("::1" fails to resolve) */
+	char *bind = strchr(c->https_host, ':') ? g_strdup_printf("[%s]", c->https_host)
+						 : g_strdup(c->https_host);
 	GString *g = g_string_new("# written by bulwarkd (webadmin); changes are overwritten\n");
 	g_string_append(g,
 		"server.modules = (\"mod_openssl\", \"mod_redirect\", \"mod_access\",\n"
@@ -163,8 +166,8 @@ char *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www)
 		"ssl.pemfile = \"%s/cert.pem\"\n"
 		"ssl.privkey = \"%s/key.pem\"\n"
 		"ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"%s\")\n",
-		www, strchr(c->https_host, ':') ? "[::]" : c->https_host, c->https_port, dir, dir,
-		dir, dir, c->tls_compat ? "TLSv1.2" : "TLSv1.3");
+		www, bind, c->https_port, dir, dir, dir, dir, c->tls_compat ? "TLSv1.2" : "TLSv1.3");
+	g_free(bind);
 	g_string_append(g,
 		"mimetype.assign = (\".html\" => \"text/html; charset=utf-8\",\n"
 		"  \".js\" => \"text/javascript; charset=utf-8\", \".css\" => \"text/css; charset=utf-8\",\n"

@@ -224,7 +224,7 @@ def daemon_a(t):
 
 def daemon_b(t):
     w = WebAdmin(t, extra='lockout="strict" session-idle="2s" max-sessions="2" '
-                          'tls-compat="true"')
+                          'tls-compat="true" allow="127.0.0.0/29 ::1"')
     with w:
         st, _b, _h = w.client(tls_max=ssl.TLSVersion.TLSv1_2).raw("GET", "/")
         t.ok(st == 200, "B: TLS 1.2 accepted with tls-compat")
@@ -260,6 +260,10 @@ def daemon_b(t):
         ev.close()
         st, js, _ = w.client().login("nobody", "Wrong-pass-1")
         t.ok(st == 401, "B: other sources are not blocked", js)
+        st, js, _ = w.client(source="127.0.0.9").login("admin", NEWPW)
+        st2, js2, _ = w.client(source="127.0.0.9").call("GET", "/api/session")
+        t.ok(st == 403 and st2 == 403 and "address" in js["error"],
+             "B: a source outside the allow-list gets 403 on every call", js)
         rc, out, err = w.d.ctl("module", "reload", "webadmin")
         t.ok(rc == 0 and w.wait_https(30), "B: module reload: lighttpd and the responder again",
              out + err)

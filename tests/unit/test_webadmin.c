@@ -167,6 +167,13 @@ static void test_lighttpd_conf(void)
 	g_assert_null(strstr(t, "$SERVER"));
 	g_free(t);
 	g_assert_null(wa_lighttpd_config(&c, "/d\"x", "/w"));
+	c.https_host = "::1";
+	c.http_host = "::";
+	c.http_port = 80;
+	t = wa_lighttpd_config(&c, "/d", "/w");
+	g_assert_nonnull(strstr(t, "server.bind = \"[::1]\""));
+	g_assert_nonnull(strstr(t, "$SERVER[\"socket\"] == \"[::]:80\""));
+	g_free(t);
 }
 
 int main(int argc, char **argv)
