@@ -155,6 +155,20 @@ def check_views(t, w, c):
          "audit log has logins, failures, changes, no passwords")
 
 
+def check_admin_limit(t, w, c):
+    """Default limit: 5 system administrators logged in (c is one)."""
+    extra = [w.client() for _ in range(5)]
+    codes = [x.login("admin", NEWPW)[0] for x in extra[:4]]
+    st, js, _ = extra[4].login("admin", NEWPW)
+    t.ok(codes == [200] * 4 and st == 409 and "system administrators" in js["error"],
+         "a sixth system administrator is refused with a clear message", (codes, js))
+    for x in extra[:4]:
+        x.call("POST", "/api/logout")
+    st, _, _ = extra[4].login("admin", NEWPW)
+    t.ok(st == 200, "room again after logouts")
+    extra[4].call("POST", "/api/logout")
+
+
 def check_garbage(t, w, c):
     rnd = random.Random(6)
     paths = ["/api/", "/api/x", "/api/extensions/", "/api/extensions/abc", "/api/extensions/1/2",
@@ -214,6 +228,7 @@ def daemon_a(t):
         check_policy(t, w, c)
         check_extensions(t, w, c)
         check_views(t, w, c)
+        check_admin_limit(t, w, c)
         check_garbage(t, w, c)
         check_supervision(t, w)
         st, _, _ = c.call("GET", "/api/session")
