@@ -178,8 +178,8 @@ static int b2b_in_accept(sip_leg *leg, uint16_t code, const char *reason, const 
 	int err;
 
 	h.arg = leg;
-	err = sip_re_calls_accept(&leg->sess, b2b_socket, leg->invite, code, reason, "bulwark",
-				  mb, &h);
+	err = sip_re_sess_accept(&leg->sess, b2b_socket, leg->invite, code, reason, "bulwark",
+				 mb, &h, NULL);
 	mem_deref(mb);
 	if (err) {
 		g_warning("sip: cannot answer the INVITE of channel %s with %u: %s",
@@ -308,7 +308,7 @@ static void b2b_in_reject(sip_leg *leg, int code, const char *reason)
 	if (leg->invite)
 		(void) sip_treply(NULL, sip_mod->sip, leg->invite, (uint16_t) code, phrase);
 	else if (leg->sess)
-		(void) sip_re_calls_reject(leg->sess, (uint16_t) code, phrase);
+		(void) sip_re_sess_reject(leg->sess, (uint16_t) code, phrase, NULL);
 }
 
 static void b2b_drv_hangup(bw_channel *ch, int code, const char *reason)

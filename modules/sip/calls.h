@@ -102,17 +102,6 @@ char *sip_trunk_tls_take_error(const char *trunk);
 /* libre 1.1.0: the TCP peer of the TLS connection behind ssl. */
 struct ssl_st;
 int  sip_re_tls_ssl_peer(struct ssl_st *ssl, struct sa *peer);
-/* sip_re_sess_accept, but always with the SDP content type (a first 180
- * may have no body; libre keeps the type for the session's later bodies). */
-struct sipsess;
-struct sipsess_sock;
-struct mbuf;
-struct sip_re_sess_handlers;
-int sip_re_calls_accept(struct sipsess **sessp, struct sipsess_sock *sock,
-			const struct sip_msg *msg, uint16_t scode, const char *reason,
-			const char *cuser, struct mbuf *sdp, const struct sip_re_sess_handlers *h);
-/* sipsess_reject with a complete header block. */
-int sip_re_calls_reject(struct sipsess *sess, uint16_t scode, const char *reason);
 /* libre 1.1.0: the TLS object of the stack's TLS transport, or NULL. */
 struct sip;
 struct tls *sip_re_transp_tls(struct sip *sip);

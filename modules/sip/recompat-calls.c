@@ -6,12 +6,7 @@
  *    BIO *sbio_in; struct tcp_helper *th; struct tcp_conn *tcp; ...} and
  *    is the data of the SSL's write BIO. Checked against the 1.1.0 binary
  *    (tls_start_tcp); the back pointers are verified before use.
- * 2. sipsess_accept with the SDP content type even when the first answer
- *    (180) has no body: the type is kept for every later body of the
- *    session (re-INVITEs), and libre refuses a NULL type.
- * 3. sipsess_reject ending its header block: given a format, libre 1.1.0
- *    leaves Content-Length and the empty line to it.
- * 4. The TLS object of the stack's TLS transport (needed to verify
+ * 2. The TLS object of the stack's TLS transport (needed to verify
  *    providers): struct sip begins with its transport list, each entry
  *    {struct le le; struct sa laddr; struct sip *sip; struct tls *tls;
  *    void *sock; enum sip_transp tp;} (sip_transp_add). A later libre
@@ -61,20 +56,4 @@ struct tls *sip_re_transp_tls(struct sip *sip)
 			return t->tls;
 	}
 	return NULL;
-}
-
-int sip_re_calls_accept(struct sipsess **sessp, struct sipsess_sock *sock,
-			const struct sip_msg *msg, uint16_t scode, const char *reason,
-			const char *cuser, struct mbuf *sdp, const sip_re_sess_handlers *h)
-{
-	if (h == NULL)
-		return EINVAL;
-	return sipsess_accept(sessp, sock, msg, scode, reason, cuser, "application/sdp", sdp,
-			      NULL, NULL, false, h->offer, h->answer, h->estab, h->info, h->refer,
-			      h->close, h->arg, "%s", "");
-}
-
-int sip_re_calls_reject(struct sipsess *sess, uint16_t scode, const char *reason)
-{
-	return sipsess_reject(sess, scode, reason, "%s", "Content-Length: 0\r\n\r\n");
 }

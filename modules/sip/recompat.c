@@ -135,10 +135,11 @@ int sip_re_sess_listen(struct sipsess_sock **sockp, struct sip *sip, int htsize,
 	return sipsess_listen(sockp, sip, htsize, connh, arg);
 }
 
-static const char *sip_re_ctype(const struct mbuf *sdp)
-{
-	return sdp ? "application/sdp" : NULL;
-}
+/* libre 1.1.0 refuses a NULL content type in sipsess_connect and
+ * sipsess_accept (EINVAL) and keeps the one given for every later body of
+ * the session (the 200 after a bodiless 180, re-INVITEs); it writes the
+ * Content-Type header only with a body. The session's bodies are SDP. */
+#define SIP_RE_SESS_CTYPE "application/sdp"
 
 int sip_re_sess_connect(struct sipsess **sessp, struct sipsess_sock *sock,
 			const char *to_uri, const char *from_name, const char *from_uri,
@@ -149,7 +150,7 @@ int sip_re_sess_connect(struct sipsess **sessp, struct sipsess_sock *sock,
 	if (h == NULL)
 		return EINVAL;
 	return sipsess_connect(sessp, sock, to_uri, from_name, from_uri, cuser, routev,
-			       routec, sip_re_ctype(sdp), sdp, authh, aarg, false,
+			       routec, SIP_RE_SESS_CTYPE, sdp, authh, aarg, false,
 			       h->offer, h->answer, h->progress, h->estab, h->info,
 			       h->refer, h->close, h->arg, "%s", hdrs ? hdrs : "");
 }
@@ -161,7 +162,7 @@ int sip_re_sess_accept(struct sipsess **sessp, struct sipsess_sock *sock,
 {
 	if (h == NULL)
 		return EINVAL;
-	return sipsess_accept(sessp, sock, msg, scode, reason, cuser, sip_re_ctype(sdp), sdp,
+	return sipsess_accept(sessp, sock, msg, scode, reason, cuser, SIP_RE_SESS_CTYPE, sdp,
 			      NULL, NULL, false, h->offer, h->answer, h->estab, h->info,
 			      h->refer, h->close, h->arg, "%s", hdrs ? hdrs : "");
 }
@@ -181,7 +182,10 @@ int sip_re_sess_answer(struct sipsess *sess, uint16_t scode, const char *reason,
 int sip_re_sess_reject(struct sipsess *sess, uint16_t scode, const char *reason,
 		       const char *hdrs)
 {
-	return sipsess_reject(sess, scode, reason, "%s", hdrs ? hdrs : "");
+	/* given a format, libre 1.1.0 leaves Content-Length and the empty line
+	 * ending the header block to it */
+	return sipsess_reject(sess, scode, reason, "%sContent-Length: 0\r\n\r\n",
+			      hdrs ? hdrs : "");
 }
 
 int sip_re_sess_modify(struct sipsess *sess, struct mbuf *sdp)
