@@ -4,7 +4,8 @@
  * Contract (sipmod.h): start() builds the stack through bw_sig_call_sync
  * (Server/User-Agent "bulwark", no version), adds the configured
  * transports (TLS with the core's certificate, see recompat.c), announces
- * them, and adds `bulwarkctl registrations` and `bulwarkctl blocked`.
+ * them, and adds `bulwarkctl registrations`, `blocked` and `trunks` and
+ * the store watch on trunks.
  * Every request first passes sip_dos_admit on its transport source
  * (blocked sources are dropped unanswered), then the global rate limit
  * (max-transactions per second, 503), the size limit (513) and the RFC
@@ -487,12 +488,14 @@ static int sip_start(bw_module *m)
 			       "SIP sources blocked by the DoS protection; lift a block",
 			       sip_cmd_blocked, NULL) != 0)
 		g_warning("sip: start: cannot add the control commands registrations/blocked");
+	sip_trunks_mgmt_start();
 	return 0;
 }
 
 static void sip_stop(bw_module *m)
 {
 	(void)m;
+	sip_trunks_mgmt_stop();
 	bw_ctl_command_remove("registrations");
 	bw_ctl_command_remove("blocked");
 	sip_withdraw();

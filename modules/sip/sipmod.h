@@ -79,5 +79,13 @@ int  sip_b2bua_init(void);
 void sip_b2bua_close(void);
 int  sip_trunks_init(void);
 void sip_trunks_close(void);
+/* Re-read the directory's trunks: start new ones, restart changed ones,
+ * drop deleted ones (registrations stop, peers leave the allow-list). */
+void sip_trunks_resync(void);
+/* Management thread, from the module's start() after the stack is up and
+ * its stop() before it goes down: `bulwarkctl trunks` and the store watch
+ * on "trunk/" that calls sip_trunks_resync on the signalling thread. */
+void sip_trunks_mgmt_start(void);
+void sip_trunks_mgmt_stop(void);
 
 #endif

@@ -13,7 +13,11 @@
  * the name is the proxy's host, or the domain when the proxy is an
  * address.
  * A peer is trusted by source address (its CIDR), allow-listed in the DoS
- * protection when it is one address. `bulwarkctl trunks` lists them. */
+ * protection when it is one address. `bulwarkctl trunks` lists them.
+ * The trunks follow the store: a watch on "trunk/" (management thread)
+ * hands every burst of changes to the signalling thread, which re-reads
+ * the directory and starts, restarts or drops the trunks whose records
+ * appeared, changed or went away (sip_trunks_resync). */
 #define G_LOG_DOMAIN SIP_LOG_DOMAIN
 #include <errno.h>
 #include <string.h>
@@ -26,7 +30,8 @@
 #define TRUNK_CMD_MS 10000
 
 typedef struct sip_trunk {
-	char *name;
+	const char *name;            /* interned: callers may keep it past a resync */
+	char *json;                  /* the record as loaded: a change restarts the trunk */
 	sip_trunk_cfg *cfg;          /* NULL: invalid record (error says why) */
 	char *host;
 	char *tls_host;              /* the name the provider's certificate must carry */
@@ -47,8 +52,11 @@ typedef struct sip_trunk {
 	char *last_error;
 } sip_trunk;
 
-static GPtrArray *trunks;            /* sip_trunk* */
+static GPtrArray *trunks;            /* sip_trunk* (signalling thread) */
+/* management thread */
 static bool trunk_cmd_added;
+static bw_watch *trunk_watch;
+static guint trunk_idle;
 
 static sip_trunk *trunk_find(const char *name)
 {
@@ -77,7 +85,7 @@ static void trunk_free(void *p)
 	sip_trunk_tls_forget(t->name);
 	sip_digest_chall_clear(&t->chall);
 	sip_trunk_cfg_free(t->cfg);
-	g_free(t->name);
+	g_free(t->json);
 	g_free(t->host);
 	g_free(t->tls_host);
 	g_free(t->reg_uri);
@@ -352,9 +360,9 @@ static void trunk_start(sip_trunk *t)
 	tmr_start(&t->tmr, 50, trunk_retry, t);
 }
 
-static void trunk_load_one(const char *name)
+/* Takes json. */
+static void trunk_load_one(const char *name, char *json)
 {
-	g_autofree char *json = bw_trunk_json(name);
 	g_autoptr(GError) err = NULL;
 	sip_trunk *t;
 	sip_trunk_cfg *cfg;
@@ -362,10 +370,13 @@ static void trunk_load_one(const char *name)
 	if (json == NULL)
 		return;
 	cfg = sip_trunk_cfg_parse(name, json, strlen(json), &err);
-	if (cfg == NULL && err && err->code == 2)
+	if (cfg == NULL && err && err->code == 2) {
+		g_free(json);
 		return;   /* another driver's trunk */
+	}
 	t = g_new0(sip_trunk, 1);
-	t->name = g_strdup(name);
+	t->name = g_intern_string(name);
+	t->json = json;
 	tmr_init(&t->tmr);
 	g_ptr_array_add(trunks, t);
 	if (cfg == NULL) {
@@ -482,27 +493,107 @@ static gboolean trunk_cmd(bw_ctl_reply *out, guint argc, const char *const *argv
 	return TRUE;
 }
 
+/* ---- following the store ---- */
+
+static bool trunk_known(sip_trunk *t, char **names)
+{
+	return names && g_strv_contains((const char *const *) names, t->name);
+}
+
+void sip_trunks_resync(void)
+{
+	g_auto(GStrv) names = NULL;
+	guint i = 0;
+
+	if (trunks == NULL)
+		return;   /* stopped meanwhile */
+	names = bw_trunk_names();
+	while (i < trunks->len) {   /* drop the deleted ones */
+		if (trunk_known(trunks->pdata[i], names))
+			i++;
+		else
+			g_ptr_array_remove_index(trunks, i);
+	}
+	for (i = 0; names && names[i]; i++) {
+		char *json = bw_trunk_json(names[i]);
+		sip_trunk *t = trunk_find(names[i]);
+
+		if (t && g_strcmp0(t->json, json) == 0) {
+			g_free(json);
+			continue;
+		}
+		if (t) {
+			g_message("sip: trunk %s changed: restarting it", t->name);
+			g_ptr_array_remove(trunks, t);
+		}
+		trunk_load_one(names[i], json);
+	}
+}
+
+static void trunk_resync_sig(void *unused)
+{
+	(void) unused;
+	sip_trunks_resync();
+}
+
+/* Low priority: the directory rebuilds from its own idle (default idle
+ * priority) on the same change, and we must read the rebuilt one. */
+static gboolean trunk_resync_idle(void *unused)
+{
+	(void) unused;
+	trunk_idle = 0;
+	if (bw_sig_call(trunk_resync_sig, NULL) != 0)
+		g_warning("sip: trunks changed in the store but the signalling thread is gone");
+	return G_SOURCE_REMOVE;
+}
+
+static void trunk_on_change(const char *key, GBytes *value, gint64 revision, void *unused)
+{
+	(void) key;
+	(void) value;
+	(void) revision;
+	(void) unused;
+	if (trunk_idle == 0)
+		trunk_idle = g_idle_add_full(G_PRIORITY_LOW, trunk_resync_idle, NULL, NULL);
+}
+
+void sip_trunks_mgmt_start(void)
+{
+	bw_store *s = bw_store_system();
+
+	trunk_watch = s ? bw_store_watch(s, "trunk/", NULL, trunk_on_change, NULL) : NULL;
+	if (trunk_watch == NULL)
+		g_warning("sip: no store to watch: trunk changes need `module reload sip`");
+	trunk_cmd_added = bw_ctl_command_add("trunks", 1, 1, "trunks",
+					     "SIP trunks: name, mode, state, last error",
+					     trunk_cmd, NULL) == 0;
+	if (!trunk_cmd_added)
+		g_warning("sip: cannot add the control command trunks");
+}
+
+void sip_trunks_mgmt_stop(void)
+{
+	if (trunk_cmd_added)
+		bw_ctl_command_remove("trunks");
+	trunk_cmd_added = false;
+	g_clear_pointer(&trunk_watch, bw_store_unwatch);
+	if (trunk_idle)
+		g_source_remove(trunk_idle);
+	trunk_idle = 0;
+}
+
 int sip_trunks_init(void)
 {
 	g_auto(GStrv) names = bw_trunk_names();
 
 	trunks = g_ptr_array_new_with_free_func(trunk_free);
 	for (guint i = 0; names && names[i]; i++)
-		trunk_load_one(names[i]);
-	/* the management thread waits for us (bw_sig_call_sync): no race */
-	trunk_cmd_added = bw_ctl_command_add("trunks", 1, 1, "trunks",
-					     "SIP trunks: name, mode, state, last error",
-					     trunk_cmd, NULL) == 0;
-	if (!trunk_cmd_added)
-		g_warning("sip: cannot add the control command trunks");
+		trunk_load_one(names[i], bw_trunk_json(names[i]));
 	return 0;
 }
 
 void sip_trunks_close(void)
 {
-	if (trunk_cmd_added)
-		bw_ctl_command_remove("trunks");
-	trunk_cmd_added = false;
 	g_clear_pointer(&trunks, g_ptr_array_unref);
 	sip_trunk_tls_detach();
 }

@@ -8,10 +8,13 @@ where a sipp UAS plays the provider. Registration: trunks register to
 Kamailio over UDP (digest) and over TLS with a certificate for "localhost"
 from a test CA: registered when the CA is configured and the name matches;
 trunk.down with the certificate reason for a wrong CA or a wrong name.
-`bulwarkctl trunks` shows each trunk's state and last error."""
+`bulwarkctl trunks` shows each trunk's state and last error. Trunks follow
+the store without `module reload sip`: a new record starts a trunk, a
+changed one restarts it, a deleted one stops it (a deleted peer is no
+longer trusted: its INVITE is challenged)."""
 import hashlib, json, os, shutil, socket, subprocess, tempfile, time
 from bwtest import Tap, Daemon, pick_port, src
-from sipraw import ext_json
+from sipraw import SipRaw, ext_json
 from sipcallfix import Phone
 
 t = Tap()
@@ -80,10 +83,9 @@ def peer_calls(d, tmp):
     t.ok(ok, "peer trunk provisioned", why)
     put(d, "route/did/5551000", {"extension": "101"})
     put(d, "route/out/9", {"trunk": "peer1", "strip": 1})
-    rc, out, err = d.ctl("module", "reload", "sip")
-    t.ok(rc == 0, "module sip reloaded with the trunk", out + err)
     row = wait_trunk(d, "peer1", "peer", 5)
-    t.ok(row is not None and row[1] == "peer", "bulwarkctl trunks lists the peer", trunks(d))
+    t.ok(row is not None and row[1] == "peer",
+         "the new peer trunk is live without a module reload (bulwarkctl trunks)", trunks(d))
 
     with Phone(t, "bob", "pw-bob", "127.0.0.1", port, extra_account=";answermode=auto") as b, \
             Phone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
@@ -110,6 +112,28 @@ def peer_calls(d, tmp):
     rc, out, _e = d.ctl("cdr")
     t.ok("0612345678 -> 101 answered" in out and "100 -> 0987654321 answered" in out,
          "call records: DID call to 101, outgoing call with the prefix stripped", out)
+    peer_deleted(d)
+
+
+def gone(d, name, timeout):
+    end = time.time() + timeout
+    while time.time() < end and name in trunks(d):
+        time.sleep(0.1)
+    return name not in trunks(d)
+
+
+def peer_deleted(d):
+    rc, out, err = d.ctl("store", "delete", "trunk/peer1")
+    t.ok(rc == 0 and gone(d, "peer1", 5), "a deleted peer trunk leaves bulwarkctl trunks",
+         out + err + repr(trunks(d)))
+    c = SipRaw("udp", ("127.0.0.1", port), local_ip=PEER_IP)
+    uri = "sip:5551000@127.0.0.1:%d" % port
+    r = c.request("INVITE", uri, user="0612345678", headers=("Content-Type: application/sdp",),
+                  body=b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+                       b"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+    c.close()
+    t.ok(r is not None and r.code == 407,
+         "the deleted peer's address is no longer trusted: its INVITE is challenged", r)
 
 
 def make_pki(tmp):
@@ -168,6 +192,8 @@ def registrations(d, tmp):
                 "ha1_md5": HA1, "expires": 60}
         tls = dict(base, proxy="sip:127.0.0.1:%d;transport=tls" % ktls, transport="tls",
                    domain="localhost", ca_file=os.path.join(tmp, "ca.pem"))
+        ev = d.events("trunk.*")
+        time.sleep(0.3)   # let the event stream attach before the records go in
         put(d, "trunk/kam-udp", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test"))
         put(d, "trunk/kam-tls", tls)
         put(d, "trunk/bad-ca", dict(tls, ca_file=os.path.join(tmp, "otherca.pem"),
@@ -177,10 +203,6 @@ def registrations(d, tmp):
 
         put(d, "trunk/bad-pass", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test",
                                       ha1_md5=hashlib.md5(b"acme:provider.test:wrong").hexdigest()))
-        ev = d.events("trunk.*")
-        time.sleep(0.3)   # let the event stream attach before the reload
-        rc, out, err = d.ctl("module", "reload", "sip")
-        t.ok(rc == 0, "module sip reloaded with the registering trunks", out + err)
         row = wait_trunk(d, "kam-udp", "registered", 10)
         t.ok(row and row[2] == "registered", "trunk registers to Kamailio over UDP with digest", row)
         row = wait_trunk(d, "kam-tls", "registered", 10)
@@ -201,6 +223,13 @@ def registrations(d, tmp):
         t.ok(row and row[2] == "failed" and "401" in row[3] or (row and "403" in row[3]),
              "a wrong HA1: registration fails with the provider's answer", row)
         ev.close()
+        put(d, "trunk/bad-pass", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test"))
+        row = wait_trunk(d, "bad-pass", "registered", 10)
+        t.ok(row and row[2] == "registered",
+             "a changed trunk record (right HA1) restarts the trunk: it registers", row)
+        rc, out, err = d.ctl("store", "delete", "trunk/bad-ca")
+        t.ok(rc == 0 and gone(d, "bad-ca", 5), "a deleted registering trunk stops and leaves the list",
+             out + err + repr(trunks(d)))
         klog = read(os.path.join(tmp, "kamailio.log"))
         t.ok("registered acme" in klog and "over tls" in klog.lower(),
              "Kamailio logged the TLS registration", klog)
