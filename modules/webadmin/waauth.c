@@ -257,14 +257,6 @@ wa_resp *wa_auth_session(const wa_conf *c, const wa_sess *s)
 	return r;
 }
 
-static gboolean pw_reused(const wa_acct *a, const char *pw)
-{
-	gboolean used = wa_pass_verify(a->hash, pw);
-	for (int i = 0; i < WA_HISTORY && a->history[i] && !used; i++)
-		used = wa_pass_verify(a->history[i], pw);
-	return used;
-}
-
 static wa_resp *policy_error(GPtrArray *msgs)
 {
 	char *joined = g_strjoinv("; ", (char **)msgs->pdata);
@@ -284,15 +276,9 @@ static wa_resp *policy_error(GPtrArray *msgs)
 	return r;
 }
 
-static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, const char *pw)
+static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, char *hash)
 {
 	GError *err = NULL;
-	char *hash = wa_pass_hash(pw, c->argon_t, c->argon_m_kib, &err);
-	if (!hash) {
-		wa_resp *r = wa_resp_error1(409, NULL, err->message);
-		g_error_free(err);
-		return r;
-	}
 	g_free(a->history[WA_HISTORY - 1]);
 	memmove(&a->history[1], &a->history[0], sizeof a->history[0] * (WA_HISTORY - 1));
 	a->history[0] = a->hash;
@@ -313,6 +299,85 @@ static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, const cha
 	return wa_auth_session(c, s);
 }
 
+/* A password change in two halves like a login: up to 6 Argon2id runs
+ * (current, the 4 before it, the new hash) on the FastCGI worker. */
+typedef struct {
+	const wa_conf *c;
+	char *sid, *cur, *pw, *hash, *history[WA_HISTORY], *new_hash;
+	gboolean cur_ok, reused;
+} pass_job;
+
+static void pass_work(void *data)
+{
+	pass_job *j = data;
+	j->cur_ok = strlen(j->cur) <= 255 && wa_pass_verify(j->hash, j->cur);
+	if (!j->cur_ok)
+		return;
+	j->reused = wa_pass_verify(j->hash, j->pw);
+	for (int i = 0; i < WA_HISTORY && j->history[i] && !j->reused; i++)
+		j->reused = wa_pass_verify(j->history[i], j->pw);
+	if (!j->reused)
+		j->new_hash = wa_pass_hash(j->pw, j->c->argon_t, j->c->argon_m_kib, NULL);
+}
+
+static wa_resp *pass_finish(void *data)
+{
+	pass_job *j = data;
+	wa_sess *s = wa_sess_find(j->c, j->sid);
+	if (!s)
+		return wa_resp_error1(401, NULL, "not logged in, or the session has expired");
+	wa_acct *a = wa_acct_load(s->user, NULL);
+	wa_resp *resp;
+	if (!a || strcmp(a->hash, j->hash) != 0) {
+		resp = wa_resp_error1(409, NULL, "the account changed meanwhile; try again");
+	} else if (!j->cur_ok) {
+		audit(s->user, s->ip, "webadmin.password.failed", "wrong current password");
+		resp = wa_resp_error1(400, "current", "the current password is wrong");
+	} else if (j->reused) {
+		GPtrArray *msgs = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(msgs, g_strdup("must not be one of the last 4 passwords"));
+		g_ptr_array_add(msgs, NULL);
+		resp = policy_error(msgs);
+		g_ptr_array_unref(msgs);
+	} else if (!j->new_hash) {
+		resp = wa_resp_error1(409, NULL, "the new password could not be hashed; try again");
+	} else {
+		resp = password_set(j->c, s, a, j->new_hash);
+		j->new_hash = NULL;   /* the account owns it now */
+	}
+	wa_acct_free(a);
+	return resp;
+}
+
+static void pass_free(void *data)
+{
+	pass_job *j = data;
+	for (char **p = (char *[]){ j->cur, j->pw, NULL }; *p; p++)
+		memset(*p, 0, strlen(*p));
+	g_free(j->cur);
+	g_free(j->pw);
+	g_free(j->sid);
+	g_free(j->hash);
+	for (int i = 0; i < WA_HISTORY; i++)
+		g_free(j->history[i]);
+	g_free(j->new_hash);
+	g_free(j);
+}
+
+static wa_resp *pass_defer(const wa_conf *c, wa_sess *s, wa_acct *a, const char *cur,
+			   const char *pw)
+{
+	pass_job *j = g_new0(pass_job, 1);
+	j->c = c;
+	j->sid = g_strdup(s->sid);
+	j->cur = g_strdup(cur);
+	j->pw = g_strdup(pw);
+	j->hash = g_strdup(a->hash);
+	for (int i = 0; i < WA_HISTORY; i++)
+		j->history[i] = g_strdup(a->history[i]);
+	return wa_resp_defer(pass_work, pass_finish, pass_free, j);
+}
+
 wa_resp *wa_auth_password(const wa_conf *c, wa_sess *s, const wa_req *r)
 {
 	const char *why = NULL;
@@ -329,15 +394,11 @@ wa_resp *wa_auth_password(const wa_conf *c, wa_sess *s, const wa_req *r)
 				      "current and new are required (strings)");
 	} else if (!a) {
 		resp = wa_resp_error1(409, NULL, "the account no longer exists");
-	} else if (strlen(cur) > 255 || !wa_pass_verify(a->hash, cur)) {
-		audit(s->user, s->ip, "webadmin.password.failed", "wrong current password");
-		resp = wa_resp_error1(400, "current", "the current password is wrong");
 	} else {
+		/* the rules need no hash: answered at once, before any Argon2id */
 		wa_pass_policy(pw, s->user, msgs);
-		if (msgs->len == 0 && pw_reused(a, pw))
-			g_ptr_array_add(msgs, g_strdup("must not be one of the last 4 passwords"));
 		g_ptr_array_add(msgs, NULL);
-		resp = msgs->len > 1 ? policy_error(msgs) : password_set(c, s, a, pw);
+		resp = msgs->len > 1 ? policy_error(msgs) : pass_defer(c, s, a, cur, pw);
 	}
 	g_ptr_array_unref(msgs);
 	wa_acct_free(a);
