@@ -8,7 +8,9 @@
  * all. Bounds: max_contacts per extension (the one expiring first gives way
  * to a new one) and max-per-source bindings per source address (503 then).
  * A binding remembers the transport and source of its REGISTER, so calls
- * reach a TCP/TLS phone over its own connection. Bindings persist in the
+ * reach a TCP/TLS phone over its own connection; such a binding goes away
+ * when that connection closes (nothing reaches the phone through it any
+ * more), while a UDP binding lives until its expiry. Bindings persist in the
  * store under sip/reg/<number> (JSON, written on the management thread)
  * and are re-read at start. Events sip.registered / sip.unregistered,
  * gauge sip.registrations. Signalling thread unless said otherwise. */
@@ -21,6 +23,11 @@
 #define REG_CONTACTS_PER_REQUEST 16
 #define REG_TOTAL_MAX 200000
 #define REG_KEY_PREFIX "sip/reg/"
+/* libre's keepalive on a connection is how we hear it close; it also sends
+ * a CRLFCRLF ping every interval and closes the connection when no pong
+ * comes in 10 s. A day: libre closes idle connections after 15 minutes
+ * anyway, so pings practically never go to phones that do not answer them. */
+#define REG_KA_INTERVAL_S 86400
 
 typedef struct reg_ext {
 	char *number;
@@ -41,6 +48,7 @@ static void reg_contact_free(void *p)
 {
 	sip_contact *c = p;
 
+	mem_deref(c->ka);
 	g_free(c->uri);
 	g_free(c->transport_peer);
 	g_free(c);
@@ -52,6 +60,7 @@ static sip_contact *reg_contact_copy(const sip_contact *c)
 
 	n->uri = g_strdup(c->uri);
 	n->transport_peer = g_strdup(c->transport_peer);
+	n->ka = NULL;
 	return n;
 }
 
@@ -261,6 +270,41 @@ static guint reg_soonest(const reg_ext *r)
 	return best;
 }
 
+/* The connection of a TCP/TLS binding closed (libre has already freed
+ * c->ka and set it to NULL). */
+static void reg_conn_closed(int err, void *arg)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	(void)err;
+	g_hash_table_iter_init(&it, reg.exts);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		reg_ext *r = v;
+		guint i;
+
+		if (!g_ptr_array_find(r->contacts, arg, &i))
+			continue;
+		reg_remove_at(r, i, "connection closed");
+		reg_persist(r);
+		if (r->contacts->len == 0)
+			g_hash_table_iter_remove(&it);
+		reg_gauge();
+		return;
+	}
+}
+
+static void reg_watch_conn(sip_contact *c, const struct sip_msg *msg)
+{
+	c->ka = mem_deref(c->ka);
+	if (msg->tp != SIP_TRANSP_TCP && msg->tp != SIP_TRANSP_TLS)
+		return;
+	if (sip_keepalive_start(&c->ka, sip_mod->sip, msg, REG_KA_INTERVAL_S, reg_conn_closed,
+				c) != 0)
+		g_debug("sip: registrar: cannot watch the connection of %s; it stays until expiry",
+			c->uri);
+}
+
 static void reg_bind(reg_ext *r, const char *uri, const struct sip_msg *msg, guint secs,
 		     guint max_contacts)
 {
@@ -284,6 +328,7 @@ static void reg_bind(reg_ext *r, const char *uri, const struct sip_msg *msg, gui
 	c->transport_peer = g_strdup_printf("%s:%s", sip_tp_name(msg->tp), src);
 	g_free(src);
 	c->expires = g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
+	reg_watch_conn(c, msg);
 	reg_event("sip.registered", r->number, c, NULL);
 }
 

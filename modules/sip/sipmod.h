@@ -69,6 +69,7 @@ typedef struct sip_loc_contact {
 	enum sip_transp tp;
 	struct sa peer;               /* transport source of the REGISTER */
 	gint64 expires;               /* monotonic µs */
+	struct sip_keepalive *ka;     /* TCP/TLS: hears the connection close (registrar only; NULL in copies) */
 } sip_contact;
 /* The live contacts of an extension (GPtrArray of sip_contact*, owning). */
 GPtrArray *sip_location_lookup(const char *number);

@@ -2,8 +2,10 @@
 """Registrations with module sip: baresip 1.0.0 registers over UDP, TCP and
 TLS (1.3); `bulwarkctl registrations` lists them; several contacts per
 extension and the max-contacts bound; 423 below min-expires; "*" removes
-all; registrations survive a daemon restart; events and metric."""
-import socket, ssl
+all; registrations survive a daemon restart; events and metric. A TCP/TLS
+binding goes away when its connection closes (the phone killed without
+unregistering); a UDP binding stays until its expiry."""
+import socket, ssl, time
 from bwtest import Tap, Daemon, pick_port
 from sipraw import SipRaw, ext_json, ha1
 from baresipfix import Baresip
@@ -39,6 +41,44 @@ def tls_handshake(version):
         return None
 
 
+def rows_of(d, number, tp):
+    return [r for r in regs(d) or [] if r[0] == number and r[2] == tp]
+
+
+def wait_rows(d, number, tp, want, timeout):
+    end = time.time() + timeout
+    while time.time() < end and bool(rows_of(d, number, tp)) != want:
+        time.sleep(0.1)
+    return rows_of(d, number, tp)
+
+
+def killed_phones(d, ev):
+    """kill -9: no un-REGISTER; only the connection's close tells."""
+    for tp, p in (("tcp", port), ("tls", tls_port)):
+        with Baresip(t, "bob", "pw-bob", "127.0.0.1", p, transport=tp) as b:
+            t.ok(b.wait_registered(10) and wait_rows(d, "101", tp, True, 5),
+                 "baresip (101) registered over %s" % tp.upper(), b.output()[-2000:])
+            b.proc.kill()
+            b.proc.wait()
+            rows = wait_rows(d, "101", tp, False, 5)
+            t.ok(rows == [], "%s phone killed: its binding goes when the connection closes" % tp.upper(),
+                 rows)
+    t.ok(ev.wait_for(lambda l: "sip.unregistered" in l and "extension=101" in l and
+                     "connection closed" in l, 5) is not None or
+         any("connection closed" in l for l in ev.seen), "sip.unregistered with reason connection closed",
+         ev.seen)
+    with Baresip(t, "bob", "pw-bob", "127.0.0.1", port, transport="udp") as b:
+        t.ok(b.wait_registered(10), "baresip (101) registered over UDP", b.output()[-2000:])
+        b.proc.kill()
+        b.proc.wait()
+    time.sleep(1.5)   # the registrar sweeps once a second: a wrong removal would show by now
+    t.ok(len(rows_of(d, "101", "udp")) == 1, "UDP phone killed: its binding stays until expiry",
+         regs(d))
+    c = SipRaw("udp", ("127.0.0.1", port))   # clean up for the counts below
+    c.register("bob", {"MD5": ha1("bob", "test", "pw-bob")}, URI, "*", expires=0)
+    c.close()
+
+
 d = Daemon(t, modules=MODS)
 with d:
     for num, user, pw, extra in (("100", "alice", "pw-alice", 5), ("101", "bob", "pw-bob", None),
@@ -58,6 +98,8 @@ with d:
             t.ok(ev.wait_for(lambda l: "sip.registered" in l and "transport=" + tp in l, 5),
                  "sip.registered event (%s)" % tp, ev.seen)
         t.ok(ev.wait_for(lambda l: "sip.unregistered" in l, 5), "baresip quitting unregisters (%s)" % tp)
+
+    killed_phones(d, ev)
 
     with Baresip(t, "alice", "pw-alice", "127.0.0.1", port, transport="udp") as a, \
             Baresip(t, "alice", "pw-alice", "127.0.0.1", tls_port, transport="tls") as b:
