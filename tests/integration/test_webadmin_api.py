@@ -273,6 +273,8 @@ def daemon_b(t):
         t.ok(ev.wait_for(lambda l: "webadmin.lockout" in l and "user=admin" in l, 10),
              "B: account lockout event")
         ev.close()
+        rc, out, _ = w.d.ctl("alarms")
+        t.ok(rc == 0 and "webadmin-lockout" in out, "B: the lockout raised the default alarm", out)
         st, js, _ = w.client().login("nobody", "Wrong-pass-1")
         t.ok(st == 401, "B: other sources are not blocked", js)
         st, js, _ = w.client(source="127.0.0.9").login("admin", NEWPW)
