@@ -219,7 +219,11 @@ static int srtp_start(bw_module *mod)
 		g_warning("srtp: start: cannot provide the \"media\" service: %s", g_strerror(rc));
 		return rc;
 	}
-	g_message("srtp: relay on %s ports %u-%u, %u thread(s)", m->cfg.bind_addr,
+	char where[96];
+	g_snprintf(where, sizeof where, "%s:%u-%u (during calls only)", m->cfg.bind_addr,
+		   m->cfg.port_min, m->cfg.port_max);
+	bw_listener_announce("media/udp", where);
+	g_message("relay on %s ports %u-%u, %u thread(s)", m->cfg.bind_addr,
 		  m->cfg.port_min, m->cfg.port_max, bw_relay_get_config(m->relay)->threads);
 	return 0;
 }
@@ -227,6 +231,7 @@ static int srtp_start(bw_module *mod)
 static void srtp_stop(bw_module *mod)
 {
 	srtp_mod *m = bw_module_data(mod);
+	bw_listener_withdraw("media/udp");
 	if (m->ctl_added)
 		bw_ctl_command_remove("media");
 	m->ctl_added = FALSE;
