@@ -80,7 +80,8 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 		need = LVL_GROUP;
 	else if (strcmp(p, "dashboard") == 0 || strcmp(p, "alarms") == 0)
 		need = LVL_GROUP;
-	else if (strcmp(p, "audit") == 0 || strcmp(p, "modules") == 0)
+	else if (strcmp(p, "audit") == 0 || strcmp(p, "modules") == 0 ||
+		 strcmp(p, "users") == 0 || g_str_has_prefix(p, "users/"))
 		need = LVL_SYSTEM;
 	else
 		return wa_resp_error1(404, NULL, "no such API resource");
@@ -88,6 +89,8 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 		return wa_resp_error1(403, NULL, "your role does not allow this");
 	if (strcmp(p, "extensions") == 0 || g_str_has_prefix(p, "extensions/"))
 		return wa_api_extensions(conf, s, r, p + strlen("extensions"));
+	if (strcmp(p, "users") == 0 || g_str_has_prefix(p, "users/"))
+		return wa_api_users(conf, s, r, p + strlen("users"));
 	if (strcmp(m, "GET") != 0)
 		return method_not_allowed("GET");
 	if (strcmp(p, "dashboard") == 0)

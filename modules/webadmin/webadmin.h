@@ -161,6 +161,7 @@ const char *wa_json_str(JsonObject *o, const char *name, gboolean *bad);
 
 /* handlers get the session (never NULL) and the request */
 wa_resp *wa_api_extensions(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
+wa_resp *wa_api_users(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
 wa_resp *wa_api_dashboard(void);
 wa_resp *wa_api_modules(void);
 wa_resp *wa_api_alarms(void);

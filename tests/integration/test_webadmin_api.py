@@ -155,6 +155,41 @@ def check_views(t, w, c):
          "audit log has logins, failures, changes, no passwords")
 
 
+def check_users(t, w, c):
+    st, js, _ = c.call("POST", "/api/users", {"name": "grp", "role": "group", "password": "weak"})
+    t.ok(st == 400 and "password" in js["fields"] and "upper-case" in js["fields"]["password"],
+         "users: a weak initial password is a field error", js)
+    st, js, _ = c.call("POST", "/api/users", {"name": "bad name", "role": "boss", "password": NEWPW})
+    t.ok(st == 400 and {"name", "role"} <= set(js["fields"]), "users: bad name and role", js)
+    st, js, _ = c.call("POST", "/api/users", {"name": "grp", "role": "group", "password": "Group-Pass-1"})
+    t.ok(st == 201 and js["must_change"] is True and "hash" not in js, "users: group admin created", js)
+    st, js, _ = c.call("POST", "/api/users", {"name": "grp", "role": "group", "password": "Group-Pass-1"})
+    t.ok(st == 409, "users: duplicate refused")
+    st, js, _ = c.call("GET", "/api/users")
+    t.ok(st == 200 and sorted(u["name"] for u in js["users"]) == ["admin", "grp"], "users listed", js)
+    g = w.client()
+    g.login("grp", "Group-Pass-1")
+    st, _, _ = g.call("POST", "/api/password", {"current": "Group-Pass-1", "new": "Group-Pass-2"})
+    codes = [g.call("GET", p)[0] for p in ("/api/extensions", "/api/dashboard", "/api/audit",
+                                           "/api/users", "/api/modules")]
+    t.ok(st == 200 and codes == [200, 200, 403, 403, 403],
+         "users: a group administrator reaches extensions, not audit/users/modules", codes)
+    st, js, _ = c.call("PUT", "/api/users/grp", {"role": "user", "unlock": True})
+    t.ok(st == 200 and js["role"] == "user" and g.call("GET", "/api/session")[0] == 401,
+         "users: a role change ends the user's sessions", js)
+    st, js, _ = c.call("PUT", "/api/users/grp", {"unlock": 1})
+    t.ok(st == 400 and "unlock" in js["fields"], "users: unlock must be a boolean", js)
+    st, js, _ = c.call("DELETE", "/api/users/admin")
+    t.ok(st == 409, "users: no deleting oneself", js)
+    st, _, _ = c.call("DELETE", "/api/users/grp")
+    st2, js2, _ = w.client().login("grp", "Group-Pass-2")
+    t.ok(st == 200 and st2 == 401 and js2["error"] == FAILED, "users: deleted user cannot log in")
+    rc, out, _ = w.d.ctl("audit", "list", "300")
+    t.ok(all(a in out for a in ("webadmin.user.create", "webadmin.user.change",
+                                "webadmin.user.delete")) and "Group-Pass" not in out,
+         "users: changes audited without passwords")
+
+
 def check_admin_limit(t, w, c):
     """Default limit: 5 system administrators logged in (c is one)."""
     extra = [w.client() for _ in range(5)]
@@ -228,6 +263,7 @@ def daemon_a(t):
         check_policy(t, w, c)
         check_extensions(t, w, c)
         check_views(t, w, c)
+        check_users(t, w, c)
         check_admin_limit(t, w, c)
         check_garbage(t, w, c)
         check_supervision(t, w)

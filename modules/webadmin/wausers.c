@@ -1,0 +1,285 @@
+/* /api/users[/NAME], system administrators only: list accounts, create one
+ * (role, initial password under the policy, must_change set so its owner
+ * picks their own), change role / unlock / force a password change, delete
+ * (never oneself, never the last system administrator). Hashing runs on
+ * the FastCGI worker (wa_resp_defer), like logins. Every change audited. */
+#include "webadmin.h"
+#include <bulwark/audit.h>
+#include <bulwark/store.h>
+#include <string.h>
+
+#define ACCT_PREFIX "webadmin/user/"
+
+static void users_audit(wa_sess *s, const char *action, const char *name, const char *detail)
+{
+	char *actor = wa_actor(s);
+	char *key = g_strconcat(ACCT_PREFIX, name, NULL);
+	GError *err = NULL;
+	if (!bw_audit_append(actor, action, key, detail, &err)) {
+		g_warning("webadmin: audit of %s on %s failed: %s", action, key, err->message);
+		g_error_free(err);
+	}
+	wa_log_change(actor, action, key);
+	g_free(key);
+	g_free(actor);
+}
+
+static void user_view(JsonBuilder *b, const wa_acct *a)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, a->name);
+	json_builder_set_member_name(b, "role");
+	json_builder_add_string_value(b, a->role);
+	json_builder_set_member_name(b, "must_change");
+	json_builder_add_boolean_value(b, a->must_change);
+	json_builder_set_member_name(b, "locked");
+	json_builder_add_boolean_value(b, a->locked_until > g_get_real_time() / G_USEC_PER_SEC);
+	json_builder_end_object(b);
+}
+
+static wa_resp *users_list(void)
+{
+	GError *err = NULL;
+	GPtrArray *all = bw_store_list(bw_store_system(), ACCT_PREFIX, &err);
+	if (!all) {
+		wa_resp *r = wa_resp_error1(409, NULL, err->message);
+		g_error_free(err);
+		return r;
+	}
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "users");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < all->len; i++) {
+		bw_record *rec = all->pdata[i];
+		gsize len;
+		const char *d = g_bytes_get_data(rec->value, &len);
+		wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
+		if (a)
+			user_view(b, a);
+		wa_acct_free(a);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	g_ptr_array_unref(all);
+	wa_resp *r = wa_resp_new(200);
+	wa_resp_json(r, b);
+	return r;
+}
+
+static guint system_admins(void)
+{
+	GPtrArray *all = bw_store_list(bw_store_system(), ACCT_PREFIX, NULL);
+	guint n = 0;
+	for (guint i = 0; all && i < all->len; i++) {
+		bw_record *rec = all->pdata[i];
+		gsize len;
+		const char *d = g_bytes_get_data(rec->value, &len);
+		wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
+		n += a && strcmp(a->role, "system") == 0;
+		wa_acct_free(a);
+	}
+	if (all)
+		g_ptr_array_unref(all);
+	return n;
+}
+
+/* ---- create: validate here, hash on the worker, save here ---- */
+typedef struct {
+	const wa_conf *c;
+	char *sid, *name, *role, *pw, *hash;
+} create_job;
+
+static void create_work(void *data)
+{
+	create_job *j = data;
+	j->hash = wa_pass_hash(j->pw, j->c->argon_t, j->c->argon_m_kib, NULL);
+}
+
+static wa_resp *create_finish(void *data)
+{
+	create_job *j = data;
+	wa_sess *s = wa_sess_find(j->c, j->sid);
+	if (!s)
+		return wa_resp_error1(401, NULL, "not logged in, or the session has expired");
+	if (!j->hash)
+		return wa_resp_error1(409, NULL, "the password could not be hashed; try again");
+	wa_acct a = { .name = j->name, .role = j->role, .hash = j->hash, .must_change = TRUE };
+	GError *err = NULL;
+	if (!wa_acct_save(&a, &err)) {
+		gboolean exists = err->code == BW_STORE_ERROR_CONFLICT;
+		wa_resp *r = exists ? wa_resp_error1(409, "name", "this user already exists")
+				    : wa_resp_error1(409, NULL, err->message);
+		g_error_free(err);
+		return r;
+	}
+	users_audit(s, "webadmin.user.create", j->name, j->role);
+	JsonBuilder *b = json_builder_new();
+	user_view(b, &a);
+	wa_resp *r = wa_resp_new(201);
+	wa_resp_json(r, b);
+	return r;
+}
+
+static void create_free(void *data)
+{
+	create_job *j = data;
+	memset(j->pw, 0, strlen(j->pw));
+	g_free(j->pw);
+	g_free(j->sid);
+	g_free(j->name);
+	g_free(j->role);
+	g_free(j->hash);
+	g_free(j);
+}
+
+static wa_resp *users_create(const wa_conf *c, wa_sess *s, JsonObject *in)
+{
+	gboolean bad = FALSE;
+	const char *name = wa_json_str(in, "name", &bad), *role = wa_json_str(in, "role", &bad);
+	const char *pw = wa_json_str(in, "password", &bad);
+	GHashTable *f = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	if (!wa_user_valid(name))
+		g_hash_table_insert(f, "name", g_strdup("1-64 of A-Z a-z 0-9 - _ ."));
+	if (!wa_role_valid(role))
+		g_hash_table_insert(f, "role", g_strdup("one of system, group, user"));
+	GPtrArray *msgs = g_ptr_array_new_with_free_func(g_free);
+	wa_pass_policy(pw, name, msgs);
+	g_ptr_array_add(msgs, NULL);
+	if (msgs->len > 1)
+		g_hash_table_insert(f, "password", g_strjoinv("; ", (char **)msgs->pdata));
+	g_ptr_array_unref(msgs);
+	wa_acct *old = wa_user_valid(name) ? wa_acct_load(name, NULL) : NULL;
+	gboolean exists = old != NULL;
+	if (exists)
+		g_hash_table_insert(f, "name", g_strdup("this user already exists"));
+	wa_acct_free(old);
+	wa_resp *r = NULL;
+	if (g_hash_table_size(f) > 0 || bad) {
+		r = wa_resp_error(exists ? 409 : 400, "some fields are not valid", f);
+	} else {
+		create_job *j = g_new0(create_job, 1);
+		j->c = c;
+		j->sid = g_strdup(s->sid);
+		j->name = g_strdup(name);
+		j->role = g_strdup(role);
+		j->pw = g_strdup(pw);
+		r = wa_resp_defer(create_work, create_finish, create_free, j);
+	}
+	g_hash_table_unref(f);
+	return r;
+}
+
+/* ---- change and delete ---- */
+static gboolean is_bool(JsonNode *n)
+{
+	return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN;
+}
+
+static wa_resp *users_change(wa_sess *s, wa_acct *a, JsonObject *in)
+{
+	gboolean bad = FALSE;
+	const char *role = wa_json_str(in, "role", &bad);
+	JsonNode *unlock = json_object_get_member(in, "unlock");
+	JsonNode *force = json_object_get_member(in, "must_change");
+	if (bad || (role && !wa_role_valid(role)))
+		return wa_resp_error1(400, "role", "one of system, group, user");
+	if ((unlock && !is_bool(unlock)) || (force && !is_bool(force)))
+		return wa_resp_error1(400, unlock ? "unlock" : "must_change", "must be true or false");
+	if (role && strcmp(a->role, "system") == 0 && strcmp(role, "system") != 0 &&
+	    system_admins() <= 1)
+		return wa_resp_error1(409, "role", "the last system administrator must stay one");
+	if (role) {
+		g_free(a->role);
+		a->role = g_strdup(role);
+	}
+	if (unlock && json_node_get_boolean(unlock)) {
+		a->locked_until = 0;
+		a->failures = 0;
+	}
+	if (force && json_node_get_boolean(force))
+		a->must_change = TRUE;
+	GError *err = NULL;
+	if (!wa_acct_save(a, &err)) {
+		wa_resp *r = wa_resp_error1(409, NULL, "the account changed meanwhile; reload and try again");
+		g_error_free(err);
+		return r;
+	}
+	wa_sess_drop_user(a->name, s->sid);   /* a changed role applies at once */
+	users_audit(s, "webadmin.user.change", a->name, role ? role : NULL);
+	JsonBuilder *b = json_builder_new();
+	user_view(b, a);
+	wa_resp *r = wa_resp_new(200);
+	wa_resp_json(r, b);
+	return r;
+}
+
+static wa_resp *users_delete(wa_sess *s, wa_acct *a)
+{
+	if (strcmp(a->name, s->user) == 0)
+		return wa_resp_error1(409, NULL, "you cannot delete your own account");
+	if (strcmp(a->role, "system") == 0 && system_admins() <= 1)
+		return wa_resp_error1(409, NULL, "the last system administrator cannot be deleted");
+	char *key = g_strconcat(ACCT_PREFIX, a->name, NULL);
+	GError *err = NULL;
+	wa_resp *r;
+	if (bw_store_delete(bw_store_system(), key, a->revision, &err) > 0) {
+		wa_sess_drop_user(a->name, NULL);
+		users_audit(s, "webadmin.user.delete", a->name, NULL);
+		r = wa_resp_new(200);
+		r->body = g_strdup("{\"ok\":true}");
+	} else {
+		r = wa_resp_error1(409, NULL, "the account changed meanwhile; reload and try again");
+		g_error_free(err);
+	}
+	g_free(key);
+	return r;
+}
+
+static wa_resp *users_one(wa_sess *s, const wa_req *r, const char *name)
+{
+	wa_acct *a = wa_user_valid(name) ? wa_acct_load(name, NULL) : NULL;
+	if (!a)
+		return wa_resp_error1(404, NULL, "no such user");
+	wa_resp *resp = NULL;
+	if (strcmp(r->method, "GET") == 0) {
+		JsonBuilder *b = json_builder_new();
+		user_view(b, a);
+		resp = wa_resp_new(200);
+		wa_resp_json(resp, b);
+	} else if (strcmp(r->method, "DELETE") == 0) {
+		resp = users_delete(s, a);
+	} else if (strcmp(r->method, "PUT") == 0) {
+		const char *why = NULL;
+		JsonObject *in = wa_req_json(r, &why);
+		resp = in ? users_change(s, a, in) : wa_resp_error1(400, NULL, why);
+		if (in)
+			json_object_unref(in);
+	} else {
+		resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
+		wa_resp_header(resp, "Allow", "GET, PUT, DELETE");
+	}
+	wa_acct_free(a);
+	return resp;
+}
+
+wa_resp *wa_api_users(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
+{
+	if (*rest == '/' && rest[1])
+		return users_one(s, r, rest + 1);
+	if (strcmp(r->method, "GET") == 0)
+		return users_list();
+	if (strcmp(r->method, "POST") != 0) {
+		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
+		wa_resp_header(resp, "Allow", "GET, POST");
+		return resp;
+	}
+	const char *why = NULL;
+	JsonObject *in = wa_req_json(r, &why);
+	if (!in)
+		return wa_resp_error1(400, NULL, why);
+	wa_resp *resp = users_create(c, s, in);
+	json_object_unref(in);
+	return resp;
+}
