@@ -11,12 +11,15 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct wa_mod {
 	wa_conf *conf;
 	char *dir;
 	wa_fcgi *fcgi;
 	wa_sup *sup;
+	int fds[2];           /* https, http listeners handed to lighttpd */
+	guint nfds;
 } wa_mod;
 
 static int wa_init(bw_module *m)
@@ -30,6 +33,7 @@ static int wa_init(bw_module *m)
 	}
 	wa_mod *w = g_new0(wa_mod, 1);
 	w->conf = c;
+	w->fds[0] = w->fds[1] = -1;
 	bw_module_set_data(m, w);
 	return 0;
 }
@@ -67,6 +71,22 @@ static gboolean wa_write_conf(wa_mod *w, char **path, GError **err)
 	return ok;
 }
 
+static gboolean wa_bind(wa_mod *w, GError **err)
+{
+	const wa_conf *c = w->conf;
+	w->fds[0] = wa_listen(c->https_host, c->https_port, err);
+	if (w->fds[0] < 0)
+		return FALSE;
+	w->nfds = 1;
+	if (!c->http_port)
+		return TRUE;
+	w->fds[1] = wa_listen(c->http_host, c->http_port, err);
+	if (w->fds[1] < 0)
+		return FALSE;
+	w->nfds = 2;
+	return TRUE;
+}
+
 static gboolean wa_start_all(wa_mod *w, GError **err)
 {
 	if (!bw_store_system()) {
@@ -82,9 +102,9 @@ static gboolean wa_start_all(wa_mod *w, GError **err)
 	w->fcgi = wa_fcgi_start(sock, w->conf->workers, err);
 	g_free(sock);
 	char *conf_path = NULL;
-	gboolean ok = w->fcgi && wa_write_conf(w, &conf_path, err);
+	gboolean ok = w->fcgi && wa_bind(w, err) && wa_write_conf(w, &conf_path, err);
 	if (ok)
-		w->sup = wa_sup_start(w->conf->lighttpd, conf_path, err);
+		w->sup = wa_sup_start(w->conf->lighttpd, conf_path, w->fds, w->nfds, err);
 	g_free(conf_path);
 	return ok && w->sup;
 }
@@ -93,6 +113,12 @@ static void wa_stop_all(wa_mod *w)
 {
 	wa_sup_stop(w->sup);
 	w->sup = NULL;
+	for (guint i = 0; i < G_N_ELEMENTS(w->fds); i++) {
+		if (w->fds[i] >= 0)
+			close(w->fds[i]);
+		w->fds[i] = -1;
+	}
+	w->nfds = 0;
 	wa_fcgi_stop(w->fcgi);
 	w->fcgi = NULL;
 	wa_api_fini();

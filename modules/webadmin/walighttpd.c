@@ -158,6 +158,7 @@ char *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www)
 		"server.errorlog = \"%s/lighttpd.log\"\n"
 		"server.upload-dirs = (\"%s\")\n"
 		"server.tag = \"\"\n"
+		"server.systemd-socket-activation = \"enable\"\n"
 		"server.max-request-size = 2048\n"
 		"server.follow-symlink = \"disable\"\n"
 		"index-file.names = (\"index.html\")\n"

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 #define BACKOFF_MIN_MS 1000
@@ -20,6 +21,8 @@
 
 struct wa_sup {
 	char *bin, *conf;
+	int fds[2];
+	guint nfds;
 	GPid pid;
 	GSource *watch, *timer;
 	guint backoff_ms;
@@ -77,10 +80,17 @@ static void sup_exited(GPid pid, gint status, gpointer data)
 
 static gboolean sup_spawn(wa_sup *s, GError **err)
 {
-	char *argv[] = { s->bin, "-D", "-f", s->conf, NULL };
-	if (!g_spawn_async(NULL, argv, NULL,
-			   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-			   sup_child_setup, NULL, &s->pid, err)) {
+	/* LISTEN_PID must be lighttpd's own pid: the shell's $$ survives exec */
+	char *script = g_strdup_printf("LISTEN_PID=$$ LISTEN_FDS=%u exec \"$0\" -D -f \"$1\"",
+				       s->nfds);
+	char *argv[] = { "/bin/sh", "-c", script, s->bin, s->conf, NULL };
+	int targets[2] = { 3, 4 };
+	gboolean ok = g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv, NULL,
+			G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+			sup_child_setup, NULL, -1, -1, -1, s->fds, targets, s->nfds,
+			&s->pid, NULL, NULL, NULL, err);
+	g_free(script);
+	if (!ok) {
 		g_prefix_error(err, "webadmin: cannot run %s: ", s->bin);
 		return FALSE;
 	}
@@ -92,7 +102,8 @@ static gboolean sup_spawn(wa_sup *s, GError **err)
 	return TRUE;
 }
 
-wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, GError **err)
+wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, const int *fds,
+		     guint nfds, GError **err)
 {
 	if (access(lighttpd, X_OK) != 0) {
 		g_set_error(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -106,12 +117,13 @@ wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, GError **err)
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->restarts = bw_metric_counter("webadmin.lighttpd_restarts",
 					"times lighttpd exited and was started again");
-	if (!sup_spawn(s, err)) {
-		g_free(s->bin);
-		g_free(s->conf);
-		g_free(s);
-		return NULL;
-	}
+	s->nfds = MIN(nfds, G_N_ELEMENTS(s->fds));
+	memcpy(s->fds, fds, s->nfds * sizeof *fds);
+	/* not now: bulwarkd drops root right after the modules start, and
+	 * lighttpd should run as the user it becomes */
+	s->timer = g_timeout_source_new(0);
+	g_source_set_callback(s->timer, sup_retry, s, NULL);
+	g_source_attach(s->timer, bw_mgmt_context());
 	return s;
 }
 

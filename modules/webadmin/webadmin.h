@@ -170,8 +170,13 @@ wa_resp *wa_api_alarms(void);
 char    *wa_www_find(const wa_conf *c);
 char    *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www);
 gboolean wa_lighttpd_files(const wa_conf *c, const char *dir, GError **err);
+/* A listening TCP socket (close-on-exec), or -1 with an error. */
+int      wa_listen(const char *host, guint port, GError **err);
 typedef struct wa_sup wa_sup;
-wa_sup  *wa_sup_start(const char *lighttpd, const char *conf_path, GError **err);
+/* lighttpd gets fds[0..nfds-1] as its activated sockets 3, 4, ...; the
+ * first start is queued on the management loop (after any privilege drop). */
+wa_sup  *wa_sup_start(const char *lighttpd, const char *conf_path, const int *fds,
+		      guint nfds, GError **err);
 void     wa_sup_stop(wa_sup *s);
 
 typedef struct wa_fcgi wa_fcgi;

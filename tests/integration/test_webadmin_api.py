@@ -6,7 +6,7 @@ answer for unknown users and wrong passwords, extensions with field
 errors, the access log, never a 500 for garbage, lighttpd restarted when
 it dies. Two daemons: A (standard profile) and B (strict lockout, 2 s idle,
 2 sessions)."""
-import hashlib, json, os, random, signal, ssl, subprocess, sys, time
+import hashlib, json, os, pwd, random, signal, ssl, subprocess, sys, time
 from bwtest import Tap
 from wafix import WebAdmin
 
@@ -325,6 +325,30 @@ def daemon_b(t):
     t.ok(w.rc == 0, "B: bulwarkd stops cleanly (no leak reports)", w.output[-3000:])
 
 
+def daemon_c(t):
+    """As root with <system user="bulwark">: lighttpd runs as that user on
+    sockets bulwarkd bound before dropping root, and comes back after a kill."""
+    try:
+        pw = pwd.getpwnam("bulwark")
+    except KeyError:
+        pw = None
+    if os.geteuid() != 0 or pw is None:
+        t.ok(True, "C: # SKIP needs root and a user bulwark")
+        return
+    w = WebAdmin(t, user="bulwark")
+    with w:
+        pids = w.lighttpd_pids()
+        uids = [os.stat("/proc/%d" % p).st_uid for p in pids]
+        t.ok(os.stat("/proc/%d" % w.d.proc.pid).st_uid == pw.pw_uid and uids == [pw.pw_uid],
+             "C: bulwarkd and lighttpd run as bulwark", (pids, uids))
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+        new = wait_for(lambda: [p for p in w.lighttpd_pids() if p not in pids], 30)
+        st, js, _ = w.client().login("nobody", "x")
+        t.ok(bool(new) and st == 401, "C: restarted lighttpd serves the API without root", js)
+    t.ok(w.rc == 0, "C: bulwarkd stops cleanly", w.output[-3000:])
+
+
 def main():
     t = Tap()
     if not os.access("/usr/sbin/lighttpd", os.X_OK):
@@ -332,6 +356,7 @@ def main():
         return 0
     daemon_a(t)
     daemon_b(t)
+    daemon_c(t)
     return t.done()
 
 

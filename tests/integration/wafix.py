@@ -13,6 +13,16 @@ MODULE = ('<module name="webadmin" https="127.0.0.1:{https}" http="127.0.0.1:{ht
           'www-dir="{www}" argon2-time="1" argon2-memory="1024" {extra}/>')
 
 
+CONFIG_USER = """<?xml version="1.0"?>
+<bulwark>
+  <system name="test" data-dir="{datadir}" user="{user}"/>
+  <modules>
+    {modules}
+  </modules>
+</bulwark>
+"""
+
+
 class Client:
     def __init__(self, w, source="127.0.0.1", tls_max=None):
         self.w, self.source, self.tls_max = w, source, tls_max
@@ -76,14 +86,19 @@ class Client:
 
 
 class WebAdmin:
-    def __init__(self, tap, extra=""):
+    def __init__(self, tap, extra="", user=None):
         self.tap = tap
         self.https, self.http = pick_port(), pick_port()
         self.www = tempfile.mkdtemp(prefix="bwwww-")
         with open(os.path.join(self.www, "index.html"), "w") as f:
             f.write("<!doctype html><title>Bulwark</title><p>front end</p>\n")
+        os.chmod(self.www, 0o755)           # lighttpd may run as the daemon's user
+        os.chmod(os.path.join(self.www, "index.html"), 0o644)
         mod = MODULE.format(https=self.https, http=self.http, www=self.www, extra=extra)
-        self.d = Daemon(tap, modules=mod)
+        config = None
+        if user:
+            config = CONFIG_USER.replace("{user}", user)
+        self.d = Daemon(tap, modules=mod, config=config)
         self.initial = None
 
     @property
