@@ -456,8 +456,10 @@ static bool b2b_invite(const struct sip_msg *msg)
 	dialed = b2b_dialed(msg);
 	sdp = b2b_body(msg);
 	if (dialed == NULL || sdp == NULL) {
+		/* a delayed offer (no SDP) cannot be bridged with libre 1.1.0's
+		 * sipsess: docs/sip.md, "Delayed offer" */
 		(void) sip_treply(NULL, sip_mod->sip, msg, dialed ? 488 : 404,
-				  dialed ? "Not Acceptable Here" : "Not Found");
+				  dialed ? "Delayed Offer Not Supported" : "Not Found");
 		g_free(key);
 	} else {
 		b2b_in_start(msg, &caller, dialed, sdp, key);

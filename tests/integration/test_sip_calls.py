@@ -9,7 +9,7 @@ one account (the first to answer wins, the other is cancelled); no answer ->
 call.* events."""
 import os, socket, time
 from bwtest import Tap, Daemon, pick_port
-from sipraw import SipRaw, ext_json
+from sipraw import SipRaw, ext_json, ha1
 from sipcallfix import Phone
 
 t = Tap()
@@ -174,6 +174,23 @@ def extra_flows(d):
                       body=b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
                            b"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
         t.ok(r is not None and r.code == 407, "unauthenticated INVITE to %s: 407 only" % num, r)
+    c.close()
+    delayed_offer()
+
+
+def delayed_offer():
+    """An authenticated INVITE without SDP: 488 saying why (docs/sip.md)."""
+    c = SipRaw("udp", ("127.0.0.1", port))
+    uri = "sip:101@127.0.0.1:%d" % port
+    r = c.request("INVITE", uri, user="alice")
+    ch = r.challenges()[0] if r is not None and r.code == 407 and r.challenges() else None
+    t.ok(ch is not None, "delayed offer: INVITE without SDP challenged first", r)
+    if ch is not None:
+        auth = SipRaw.authorization(ch, "alice", ha1("alice", "test", "pw-alice"), "INVITE", uri,
+                                    header="Proxy-Authorization")
+        r = c.request("INVITE", uri, user="alice", auth=auth)
+        t.ok(r is not None and r.code == 488 and r.reason == "Delayed Offer Not Supported",
+             "delayed offer: authenticated INVITE without SDP gets 488 Delayed Offer Not Supported", r)
     c.close()
 
 
