@@ -176,6 +176,63 @@ static void test_lighttpd_conf(void)
 	g_free(t);
 }
 
+static void test_sessions(void)
+{
+	wa_conf c = { .session_idle = 900, .session_max = 43200, .max_sessions = 4,
+		      .max_system = 2, .max_group = 1 };
+	const char *why = NULL;
+	wa_sess_init();
+	wa_sess *a = wa_sess_create(&c, "root1", "system", "192.0.2.1", &why);
+	wa_sess *b = wa_sess_create(&c, "root1", "system", "192.0.2.1", &why);
+	g_assert_nonnull(a);
+	g_assert_nonnull(b);
+	g_assert_cmpuint(strlen(a->sid), ==, 64);
+	g_assert_cmpuint(strlen(a->csrf), ==, 64);
+	g_assert_cmpstr(a->sid, !=, b->sid);
+	g_assert_cmpstr(a->sid, !=, a->csrf);
+	g_assert_null(wa_sess_create(&c, "root2", "system", "192.0.2.2", &why));
+	g_assert_nonnull(strstr(why, "system administrators"));
+	g_assert_nonnull(wa_sess_create(&c, "grp", "group", "192.0.2.3", &why));
+	g_assert_null(wa_sess_create(&c, "grp2", "group", "192.0.2.3", &why));
+	g_assert_nonnull(strstr(why, "group administrators"));
+	g_assert_nonnull(wa_sess_create(&c, "u", "user", "192.0.2.4", &why));
+	g_assert_null(wa_sess_create(&c, "u2", "user", "192.0.2.4", &why));
+	g_assert_nonnull(strstr(why, "maximum number of sessions"));
+	char *keep = g_strdup(a->sid), *gone = g_strdup(b->sid);
+	wa_sess_drop_user("root1", keep);
+	g_assert_nonnull(wa_sess_find(&c, keep));
+	g_assert_null(wa_sess_find(&c, gone));
+	g_assert_null(wa_sess_find(&c, NULL));
+	g_assert_cmpuint(wa_sess_count(), ==, 3);
+	c.session_idle = 0;   /* everything idle past the limit now */
+	g_assert_null(wa_sess_find(&c, keep));
+	g_free(keep);
+	g_free(gone);
+	wa_sess_fini();
+}
+
+static void test_access_log(void)
+{
+	for (int i = 0; i < 30; i++) {
+		wa_log_access("admin", "192.0.2.1", i % 2 == 0, "login");
+		wa_log_change("web:admin@192.0.2.1", "ext.add", "ext/1");
+	}
+	JsonNode *n = wa_log_json();
+	JsonObject *o = json_node_get_object(n);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "failed")), ==, 15);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "successful")), ==, 15);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "changes")), ==, 30);
+	json_node_unref(n);
+	for (int i = 0; i < 30; i++)
+		wa_log_access("admin", "192.0.2.1", FALSE, "login.failed");
+	n = wa_log_json();
+	o = json_node_get_object(n);
+	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "failed")), ==,
+			 WA_ACCESS_KEEP);
+	json_node_unref(n);
+	wa_log_clear();
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -188,5 +245,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/webadmin/pass/hash", test_hash);
 	g_test_add_func("/webadmin/conf/hostport", test_hostport);
 	g_test_add_func("/webadmin/lighttpd/conf", test_lighttpd_conf);
+	g_test_add_func("/webadmin/sessions/limits", test_sessions);
+	g_test_add_func("/webadmin/log/bounds", test_access_log);
 	return g_test_run();
 }
