@@ -5,6 +5,7 @@
  * must change its password may only do that or log out (403), and the
  * role must reach the endpoint's level (403). Every answer is JSON. */
 #include "webadmin.h"
+#include <bulwark/metrics.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -102,7 +103,19 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 	return audit_view();
 }
 
+static wa_resp *api_handle(const wa_req *r);
+
 wa_resp *wa_api_handle(const wa_req *r)
+{
+	static bw_metric *sessions;
+	if (!sessions)
+		sessions = bw_metric_gauge("webadmin.sessions", "web sessions open now");
+	wa_resp *resp = api_handle(r);
+	bw_metric_set(sessions, wa_sess_count());
+	return resp;
+}
+
+static wa_resp *api_handle(const wa_req *r)
 {
 	if (!conf)
 		return wa_resp_error1(503, NULL, "the web administration is not running");

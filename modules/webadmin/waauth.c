@@ -6,6 +6,7 @@
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <bulwark/bus.h>
+#include <bulwark/metrics.h>
 #include <bulwark/store.h>
 #include <openssl/crypto.h>
 #include <string.h>
@@ -116,6 +117,7 @@ static wa_resp *login_failed(const wa_conf *c, const char *user, const char *ip,
 	if (a)
 		acct_failure(c, a, ip);
 	src_failure(c, ip, user);
+	bw_metric_add(bw_metric_counter("webadmin.logins_failed", "failed web logins"), 1);
 	wa_log_access(user, ip, FALSE, "login.failed");
 	audit(user, ip, "webadmin.login.failed", NULL);
 	bw_event_emit("webadmin.login.failed", "user", user ? user : "", "source", ip, NULL);
@@ -133,6 +135,7 @@ static wa_resp *login_ok(const wa_conf *c, const char *ip, const char *old_sid, 
 		return wa_resp_error1(409, NULL, why);
 	}
 	s->must_change = a->must_change;
+	bw_metric_add(bw_metric_counter("webadmin.logins", "successful web logins"), 1);
 	wa_log_access(a->name, ip, TRUE, "login");
 	audit(a->name, ip, "webadmin.login", NULL);
 	bw_event_emit("webadmin.login", "user", a->name, "source", ip, NULL);

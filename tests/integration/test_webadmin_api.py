@@ -136,6 +136,9 @@ def check_views(t, w, c):
     st, js, _ = c.call("GET", "/api/dashboard")
     t.ok(st == 200 and all(k in js for k in ("registrations", "active_calls", "active_alarms",
                                              "blocked_sources_sip")), "dashboard figures", js)
+    m = js.get("metrics", {}) if js else {}
+    t.ok(m.get("webadmin.sessions", 0) >= 1 and m.get("webadmin.logins_failed", 0) >= 2 and
+         m.get("webadmin.logins", 0) >= 2, "webadmin metrics", m)
     st, js, _ = c.call("GET", "/api/modules")
     t.ok(st == 200 and any(m["name"] == "webadmin" and m["state"] == "running"
                            for m in js["modules"]), "modules listed")
