@@ -33,6 +33,7 @@ with Daemon(t, modules=MODS) as d:
     rc, _o, err = d.ctl("store", "put", "ext/100", ext_json("100", "alice", "test", "s3cret"))
     t.ok(rc == 0, "extension 100 provisioned", err)
     ev = d.events("sip.auth.failed")
+    ev.wait_for(lambda l: l.startswith("(streaming"), 10)   # subscribed
     c = SipRaw("udp", ("127.0.0.1", port))
 
     r, _ = challenge(c)

@@ -113,6 +113,7 @@ def main():
             rc, _o, err = d.ctl("store", "put", "ext/" + num, ext_json(num, user, "test", pw, 3))
             t.ok(rc == 0, "extension %s provisioned" % num, err)
         ev = d.events("call.*")
+        ev.wait_for(lambda l: l.startswith("(streaming"), 10)   # subscribed
         for tp in ("udp", "tls"):
             call_flow(d, tp, ev)
         t.ok(ev.wait_for(lambda l: "call.answered" in l, 5) is not None,

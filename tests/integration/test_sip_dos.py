@@ -54,6 +54,7 @@ def answered(local_ip):
 work = tempfile.mkdtemp(prefix="bwdos-")
 with Daemon(t, modules=MODS) as d:
     ev = d.events("sip.source.*")
+    ev.wait_for(lambda l: l.startswith("(streaming"), 10)   # subscribed
     t.ok(answered("127.0.0.1"), "OPTIONS answered before the flood")
     sipp_flood("127.0.0.1", 40, work)
     t.ok(ev.wait_for(lambda l: "sip.source.blocked" in l and "source=127.0.0.1 " in l

@@ -89,6 +89,7 @@ with d:
     t.ok(tls_handshake(ssl.TLSVersion.TLSv1_2) is None, "TLS 1.2 is refused by default")
 
     ev = d.events("sip.*registered")
+    ev.wait_for(lambda l: l.startswith("(streaming"), 10)   # subscribed
     for tp, p in (("udp", port), ("tcp", port), ("tls", tls_port)):
         with Baresip(t, "alice", "pw-alice", "127.0.0.1", p, transport=tp) as b:
             t.ok(b.wait_registered(10), "baresip registers over %s" % tp.upper(), b.output()[-2000:])

@@ -244,7 +244,7 @@ def registrations(d, tmp):
         tls = dict(base, proxy="sip:127.0.0.1:%d;transport=tls" % ktls, transport="tls",
                    domain="localhost", ca_file=os.path.join(tmp, "ca.pem"))
         ev = d.events("trunk.*")
-        time.sleep(0.3)   # let the event stream attach before the records go in
+        ev.wait_for(lambda l: l.startswith("(streaming"), 10)   # subscribed before the records go in
         put(d, "trunk/kam-udp", dict(base, proxy="sip:127.0.0.1:%d" % kudp, domain="provider.test"))
         put(d, "trunk/kam-tls", tls)
         put(d, "trunk/bad-ca", dict(tls, ca_file=os.path.join(tmp, "otherca.pem"),
