@@ -21,8 +21,8 @@
 
 static bw_store *ctl_store;
 
-char *bw_callctl_ha1(GChecksumType type, const char *user, const char *realm,
-		     const char *secret)
+char *bw_digest_ha1(GChecksumType type, const char *user, const char *realm,
+		    const char *secret)
 {
 	GChecksum *ck = g_checksum_new(type);
 	g_checksum_update(ck, (const guchar *)user, -1);
@@ -201,8 +201,8 @@ static gboolean set_secret(bw_extension *e, const char *secret, GError **err)
 				    e->number);
 	g_free(e->ha1_md5);
 	g_free(e->ha1_sha256);
-	e->ha1_md5 = bw_callctl_ha1(G_CHECKSUM_MD5, e->sip_user, realm, secret);
-	e->ha1_sha256 = bw_callctl_ha1(G_CHECKSUM_SHA256, e->sip_user, realm, secret);
+	e->ha1_md5 = bw_digest_ha1(G_CHECKSUM_MD5, e->sip_user, realm, secret);
+	e->ha1_sha256 = bw_digest_ha1(G_CHECKSUM_SHA256, e->sip_user, realm, secret);
 	return TRUE;
 }
 

@@ -141,8 +141,5 @@ gint      bw_cdr_prune(gint64 now_us, GError **err);
 /* ---- control commands (core/callctl.c), management thread ---- */
 void      bw_callctl_start(bw_store *s);
 void      bw_callctl_stop(void);
-/* HA1 as lowercase hex over "user:realm:secret" (MD5 or SHA-256). */
-char     *bw_callctl_ha1(GChecksumType type, const char *user, const char *realm,
-			 const char *secret);
 
 #endif

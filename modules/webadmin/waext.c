@@ -1,11 +1,12 @@
 /* /api/extensions[/N]: the store records ext/<number> of
  * docs/provisioning.md. Every field is checked here with a message per
  * field; a secret becomes HA1 (MD5 and SHA-256 over user:realm:secret,
- * realm = the system name, the core's own bw_callctl_ha1) and is never
+ * realm = the system name, the core's own bw_digest_ha1) and is never
  * stored, returned or audited. Writes carry the revision read, so a
  * concurrent change is refused (409), never overwritten. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
+#include <bulwark/call.h>
 #include <bulwark/module.h>
 #include <bulwark/store.h>
 #include <string.h>
@@ -172,8 +173,8 @@ static void ext_secret(ext_edit *e, const char *number, gboolean user_changed)
 		err_field(e, "secret", "the system has no name to use as the digest realm");
 		return;
 	}
-	char *md5 = bw_callctl_ha1(G_CHECKSUM_MD5, user, realm, e->secret);
-	char *sha = bw_callctl_ha1(G_CHECKSUM_SHA256, user, realm, e->secret);
+	char *md5 = bw_digest_ha1(G_CHECKSUM_MD5, user, realm, e->secret);
+	char *sha = bw_digest_ha1(G_CHECKSUM_SHA256, user, realm, e->secret);
 	json_object_set_string_member(e->rec, "ha1_md5", md5);
 	json_object_set_string_member(e->rec, "ha1_sha256", sha);
 	g_free(md5);

@@ -183,9 +183,4 @@ typedef struct wa_fcgi wa_fcgi;
 wa_fcgi *wa_fcgi_start(const char *sock_path, guint workers, GError **err);
 void     wa_fcgi_stop(wa_fcgi *f);
 
-/* HA1 of the digest: exported by libbulwark (core/callctl.c), declared
- * in core/callint.h which modules cannot include; see the report. */
-char *bw_callctl_ha1(GChecksumType type, const char *user, const char *realm,
-		     const char *secret);
-
 #endif

@@ -151,6 +151,11 @@ typedef struct bw_extension {
 	bw_srtp_policy srtp;
 	guint max_contacts;
 } bw_extension;
+/* HA1 as lowercase hex over "user:realm:secret" with G_CHECKSUM_MD5 or
+ * G_CHECKSUM_SHA256 (g_free): what every provisioning path stores instead
+ * of the secret. */
+char *bw_digest_ha1(GChecksumType type, const char *user, const char *realm,
+		    const char *secret);
 bw_extension *bw_extension_lookup(const char *number);       /* NULL: none */
 bw_extension *bw_extension_by_user(const char *sip_user);    /* NULL: none */
 void          bw_extension_free(bw_extension *e);
