@@ -172,8 +172,8 @@ static void auth_challenge(const struct sip_msg *msg, bool proxy, bool stale)
 		g_string_append_printf(h, "%s: Digest realm=\"%s\", nonce=\"%s\", algorithm=%s,"
 				       " qop=\"auth\"%s\r\n", hname, auth.realm, nonce, algs[i],
 				       stale ? ", stale=true" : "");
-	sip_reply_hdrs(msg, proxy ? 407 : 401,
-		       proxy ? "Proxy Authentication Required" : "Unauthorized", h->str);
+	sip_reply_stateless(msg, proxy ? 407 : 401,
+			    proxy ? "Proxy Authentication Required" : "Unauthorized", h->str);
 	g_string_free(h, TRUE);
 }
 

@@ -49,6 +49,11 @@ void     sip_conf_clear(sip_core_conf *c);
  * libre's server transaction. hdrs: extra header lines or NULL. */
 void sip_reply_hdrs(const struct sip_msg *msg, uint16_t code, const char *reason,
 		    const char *hdrs);
+/* The same without a server transaction (no retransmission timers): for
+ * digest challenges, which hold no state — a retransmitted request simply
+ * gets a fresh challenge, and the ACK of a challenged INVITE is absorbed. */
+void sip_reply_stateless(const struct sip_msg *msg, uint16_t code, const char *reason,
+			 const char *hdrs);
 
 /* Run fn(out, arg) on the signalling thread for a control command and
  * return what it printed (g_free), or NULL with *err set. arg is copied. */

@@ -64,6 +64,19 @@ void sip_reply_hdrs(const struct sip_msg *msg, uint16_t code, const char *reason
 		g_debug("sip: cannot send %u %s: %s", code, reason, g_strerror(err));
 }
 
+void sip_reply_stateless(const struct sip_msg *msg, uint16_t code, const char *reason,
+			 const char *hdrs)
+{
+	int err;
+
+	if (!sip_mod || !sip_mod->sip)
+		return;
+	err = sip_replyf(sip_mod->sip, msg, code, reason, "%sContent-Length: 0\r\n\r\n",
+			 hdrs ? hdrs : "");
+	if (err)
+		g_debug("sip: cannot send %u %s: %s", code, reason, g_strerror(err));
+}
+
 void sip_dispatch_register(const char *method, sip_method_h *h)
 {
 	if (sm.dispatch == NULL)
