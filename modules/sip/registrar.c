@@ -32,6 +32,8 @@
 typedef struct reg_ext {
 	char *number;
 	GPtrArray *contacts;   /* sip_contact* (owning) */
+	char *saved_set;       /* contacts and sources as last written to the store */
+	gint64 saved_expiry;   /* earliest contact expiry as last written (monotonic) */
 } reg_ext;
 
 static struct {
@@ -70,6 +72,7 @@ static void reg_ext_free(void *p)
 
 	g_ptr_array_unref(r->contacts);
 	g_free(r->number);
+	g_free(r->saved_set);
 	g_free(r);
 }
 
@@ -162,9 +165,29 @@ static char *reg_to_json(const reg_ext *r)
 	return s;
 }
 
-static void reg_persist(const reg_ext *r)
+/* The bindings' identity (URI and source of each contact) and their
+ * earliest expiry: what decides whether a REGISTER must be written. */
+static char *reg_set_of(const reg_ext *r, gint64 *earliest)
+{
+	GString *s = g_string_new(NULL);
+
+	*earliest = G_MAXINT64;
+	for (guint i = 0; i < r->contacts->len; i++) {
+		const sip_contact *c = r->contacts->pdata[i];
+		char peer[80];
+		re_snprintf(peer, sizeof(peer), "%J", &c->peer);
+		g_string_append_printf(s, "%s|%s|%d\n", c->uri, peer, (int)c->tp);
+		*earliest = MIN(*earliest, c->expires);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static void reg_persist(reg_ext *r)
 {
 	reg_write *w = g_new0(reg_write, 1);
+
+	g_free(r->saved_set);
+	r->saved_set = reg_set_of(r, &r->saved_expiry);
 
 	w->key = g_strconcat(REG_KEY_PREFIX, r->number, NULL);
 	w->json = r->contacts->len ? reg_to_json(r) : NULL;
@@ -175,6 +198,23 @@ static void reg_persist(const reg_ext *r)
 		g_free(w->json);
 		g_free(w);
 	}
+}
+
+/* A refresh that changes nothing but the expiry is written only when the
+ * stored expiry has used up half of the binding's remaining lifetime, so a
+ * phone refreshing every few seconds costs no durable write each time;
+ * after a restart a binding may then lapse early by at most half its
+ * lifetime (phones refresh well before that). */
+static void reg_persist_if_needed(reg_ext *r)
+{
+	gint64 earliest, now = g_get_monotonic_time();
+	char *set = reg_set_of(r, &earliest);
+	gboolean same = r->saved_set && g_str_equal(set, r->saved_set);
+
+	g_free(set);
+	if (same && r->contacts->len && r->saved_expiry - now >= (earliest - now) / 2)
+		return;
+	reg_persist(r);
 }
 
 GPtrArray *sip_registrar_load(void)
@@ -465,7 +505,7 @@ static bool reg_handle(const struct sip_msg *msg)
 			reg_apply(msg, q, r, ext->max_contacts ? ext->max_contacts : reg.conf.max_contacts);
 		reg_reply_ok(msg, r);
 		if (changed && r) {
-			reg_persist(r);
+			reg_persist_if_needed(r);
 			if (r->contacts->len == 0)
 				g_hash_table_remove(reg.exts, ext->number);
 		}

@@ -65,6 +65,16 @@ with Daemon(t, modules=MODS) as d:
     t.ok(ev.wait_for(lambda l: "nonce count replayed" in l and "user=alice" in l, 5),
          "sip.auth.failed names source, user and reason", ev.seen)
 
+    # a refresh that changes nothing but the expiry is not written again
+    time.sleep(0.5)   # the first write goes through the management loop
+    _rc, before, _e = d.ctl("store", "list", "sip/reg/")
+    r = c.request("REGISTER", URI, user="alice", headers=CONTACT,
+                  auth=c.authorization(ch[0], "alice", H["SHA-256"], "REGISTER", URI, nc=3))
+    time.sleep(0.5)
+    _rc, after, _e = d.ctl("store", "list", "sip/reg/")
+    t.ok(r is not None and r.code == 200 and "sip/reg/100" in before and before == after,
+         "a plain refresh costs no durable write", before + after)
+
     # wrong realm: refused with a new challenge, counted as a failure
     r, ch = challenge(c)
     r = c.request("REGISTER", URI, user="alice", headers=CONTACT,
