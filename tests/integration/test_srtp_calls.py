@@ -5,7 +5,8 @@ own keys. A plays a 1000 Hz tone; B records what it decodes: the same
 frequency and at least most of the length arrive. A loopback capture
 (dumpcap) of the relay's port range holds no plain G.711 of the tone on
 either phone leg. During the call `bulwarkctl media` shows two SRTP legs
-and `bulwarkctl calls` says secure=yes/yes; after the BYE nothing listens
+and `bulwarkctl calls` says secure=yes/yes, also after a hold and resume
+(re-INVITEs through the relay); after the BYE nothing listens
 in the range (ss) and the call record says secure=yes/yes. An extension
 whose policy is mandatory calling with plain RTP is refused (488). A control call in plain RTP (optional extensions,
 phones without SRTP) shows the capture check does see the tone in clear.
@@ -84,10 +85,10 @@ def goertzel(samples, rate, f):
 
 
 def recorded(phone):
-    for f in sorted(os.listdir(phone.record_dir)):
-        if f.endswith(".wav") and "dec" in f:
-            return os.path.join(phone.record_dir, f)
-    return None
+    """The largest decoded recording (a re-INVITE may start another file)."""
+    recs = [os.path.join(phone.record_dir, f) for f in os.listdir(phone.record_dir)
+            if f.endswith(".wav") and "dec" in f]
+    return max(recs, key=os.path.getsize) if recs else None
 
 
 def listening_in_range(d):
@@ -182,7 +183,9 @@ def secure_call(d, tmp):
         if rec:
             samples, rate = samples_of(rec)
             secs, freq = tone_stats(samples, rate)
-            t.ok(abs(freq - TONE_HZ) < 20, "B heard %.0f Hz (sent %.0f Hz)" % (freq, TONE_HZ))
+            t.ok(abs(freq - TONE_HZ) < 20, "B heard %.0f Hz (sent %.0f Hz)" % (freq, TONE_HZ),
+                 [(f, os.path.getsize(os.path.join(b.record_dir, f)))
+                  for f in os.listdir(b.record_dir)])
             t.ok(secs >= TONE_S * 0.6, "B heard %.2f s of the %.1f s tone" % (secs, TONE_S))
             mid = samples[int(len(samples) / 2) - 800:int(len(samples) / 2) + 800]
             t.ok(goertzel(mid, rate, TONE_HZ) > 100 * goertzel(mid, rate, TONE_HZ * 1.37),
@@ -198,6 +201,45 @@ def secure_call(d, tmp):
          "capture: %d media packets on phone legs, %d carry the tone in clear" % (total, plain))
     rc, out, err = d.ctl("cdr")
     t.ok(rc == 0 and "secure=yes/yes" in out, "the call record says secure=yes/yes", out + err)
+
+
+def leg_rx(d):
+    """rx of each leg from bulwarkctl media."""
+    out = d.ctl("media")[1]
+    return [int(l.split(" rx ")[1].split()[0]) for l in out.splitlines() if " leg " in l]
+
+
+def hold_resume(d):
+    """Hold and resume from A: re-offers through the relay keep the legs
+    SRTP, on the same ports, and media keeps flowing after the resume."""
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a, \
+            SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port) as b:
+        a.wait_registered(10)
+        b.wait_registered(10)
+        a.dial("101")
+        b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 10)
+        b.answer()
+        t.ok(a.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 10) is not None,
+             "hold: SRTP call established")
+        before = d.ctl("media")[1]
+        a.command("hold")
+        t.ok(wait_until(lambda: b.output().count("got re-INVITE (SDP Offer)") >= 1, 5),
+             "A holds: B gets a re-INVITE", b.output()[-2000:] + d.output()[-2000:])
+        a.command("resume")
+        t.ok(wait_until(lambda: b.output().count("got re-INVITE (SDP Offer)") >= 2, 5),
+             "A resumes: B gets another re-INVITE", b.output()[-2000:])
+        after = d.ctl("media")[1]
+        ports = lambda out: sorted(l.split(" port ")[1].split()[0] for l in out.splitlines()
+                                   if " leg " in l)
+        t.ok(ports(before) == ports(after) and after.count(" srtp ") == 2,
+             "after hold/resume: the same two SRTP legs on the same ports", before + after)
+        rx0 = leg_rx(d)
+        flowing = wait_until(lambda: len(leg_rx(d)) == 2 and
+                             all(n >= m + 25 for n, m in zip(leg_rx(d), rx0)), 5)
+        t.ok(len(rx0) == 2 and flowing, "media flows both ways after the resume",
+             (rx0, leg_rx(d)))
+        a.hangup()
+        b.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
 
 
 def plain_refused(d):
@@ -247,6 +289,7 @@ def main():
                 rc, _o, err = d.ctl("store", "put", "ext/" + num, json.dumps(rec))
                 t.ok(rc == 0, "extension %s provisioned (srtp mandatory)" % num, err)
             secure_call(d, tmp)
+            hold_resume(d)
             plain_refused(d)
             plain_control(d, tmp)
     finally:

@@ -33,6 +33,7 @@ typedef struct fixture {
 	phone a, b;
 	bw_sdp to_b, to_a;               /* what the relay sent each phone */
 	char call[16];
+	char *a_offer;                   /* what A offered first */
 } fixture;
 
 static void phone_open(phone *p, guint32 ssrc)
@@ -122,6 +123,8 @@ static void negotiate(fixture *f, srtpc_suite suite, bw_srtp_policy p1)
 	bw_sdp_crypto ka = fresh(1, suite);
 	f->a.tx = lsrtp_new(&ka, TRUE);
 	g_autofree char *o = phone_sdp(&f->a, TRUE, &ka);
+	g_free(f->a_offer);
+	f->a_offer = g_strdup(o);
 	g_autofree char *ob = bw_anchor_offer(f->anchor, f->call, &f->a, NULL, o, why, sizeof why);
 	if (!ob)
 		g_error("offer refused: %s", why);
@@ -168,6 +171,7 @@ static void fx_teardown(fixture *f, gconstpointer data)
 	bw_sdp_clear(&f->to_b);
 	phone_close(&f->a);
 	phone_close(&f->b);
+	g_free(f->a_offer);
 }
 
 /* ---- packets ---- */
@@ -379,6 +383,42 @@ static void test_foreign_replay_tamper(fixture *f, gconstpointer data)
 	phone_close(&x);
 }
 
+/* A re-offers (hold, then resume) with its same key, B answers with a new
+ * one: media keeps flowing, counters keep counting, no replay trouble. */
+static void test_reoffer(fixture *f, gconstpointer data)
+{
+	(void)data;
+	char why[256] = "";
+	negotiate(f, SRTPC_AES_CM_128_HMAC_SHA1_80, BW_SRTP_MANDATORY);
+	for (guint i = 0; i < 3; i++)
+		a_to_b(f, 1), b_to_a(f, 2);
+	/* re-offer from A: the SDP it sent first, with its same key */
+	bw_sdp_clear(&f->to_b);
+	g_autofree char *o = g_strdup(f->a_offer);
+	g_autofree char *ob = bw_anchor_offer(f->anchor, f->call, &f->a, &f->b, o, why, sizeof why);
+	g_assert_nonnull(ob);
+	g_assert_cmpint(bw_sdp_parse(ob, &f->to_b, why, sizeof why), ==, 0);
+	const bw_sdp_crypto *rb = &f->to_b.media[0].crypto[0];
+	bw_sdp_crypto kb = fresh(rb->tag, rb->suite);
+	srtp_dealloc(f->b.tx);
+	f->b.tx = lsrtp_new(&kb, TRUE);
+	g_autofree char *ans = phone_sdp(&f->b, TRUE, &kb);
+	g_autofree char *aa = bw_anchor_answer(f->anchor, f->call, &f->b, &f->a, ans, why, sizeof why);
+	g_assert_nonnull(aa);
+	bw_sdp a2;
+	g_assert_cmpint(bw_sdp_parse(aa, &a2, why, sizeof why), ==, 0);
+	g_assert_cmpuint(a2.media[0].port, ==, f->to_a.media[0].port);
+	g_assert_cmpmem(a2.media[0].crypto[0].key, a2.media[0].crypto[0].key_len,
+			f->to_a.media[0].crypto[0].key, f->to_a.media[0].crypto[0].key_len);
+	bw_sdp_clear(&a2);
+	for (guint i = 0; i < 3; i++)
+		a_to_b(f, 3), b_to_a(f, 4);
+	bw_relay_counts c0 = counts(f, 0), c1 = counts(f, 1);
+	g_assert_cmpuint(c0.rx, ==, 6);
+	g_assert_cmpuint(c1.rx, ==, 6);
+	g_assert_cmpuint(c0.dropped + c1.dropped, ==, 0);
+}
+
 /* A sends from another port than it offered (NAT): the first packet that
  * authenticates moves the leg there; the offered port is then a stranger. */
 static void test_latch(fixture *f, gconstpointer data)
@@ -521,6 +561,7 @@ int main(int argc, char **argv)
 	g_test_add("/relay/srtp-rtp", fixture, NULL, fx_setup, test_srtp_rtp, fx_teardown);
 	g_test_add("/relay/foreign-replay-tamper", fixture, NULL, fx_setup,
 		   test_foreign_replay_tamper, fx_teardown);
+	g_test_add("/relay/reoffer", fixture, NULL, fx_setup, test_reoffer, fx_teardown);
 	g_test_add("/relay/latch", fixture, NULL, fx_setup, test_latch, fx_teardown);
 	g_test_add("/relay/rate-limit-event", fixture, NULL, fx_setup, test_rate_limit_and_event,
 		   fx_teardown);
