@@ -1,0 +1,270 @@
+// WebAdmin browser tests: a bulwarkd with webadmin (strict lockout) on free
+// loopback ports, started by wadaemon.py, and Debian's chromium driven by
+// playwright-core. Covers the first-login flow, extensions (field errors,
+// create, edit, delete), modules and alarms, logout and session expiry,
+// a lockout and the access log. Screenshots go to artifacts/.
+// Run: node --test --test-reporter=tap webadmin.test.mjs (see run.sh).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = process.env.BW_ARTIFACTS || path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const NEWPW = 'Brave-New-Pass-42';
+const FAILED = 'invalid user name or password, or the account is locked';
+
+let daemon, info, browser, base;
+let admin;   // the page of the first administrator session, kept all along
+const problems = [];   // CSP violations and script errors, from every page
+
+function startDaemon() {
+	const top = process.env.top_srcdir || path.resolve(HERE, '../..');
+	const env = { ...process.env, top_srcdir: top,
+		PYTHONPATH: path.join(top, 'tests/integration'), PYTHONDONTWRITEBYTECODE: '1' };
+	daemon = spawn(process.env.PYTHON3 || 'python3', [path.join(HERE, 'wadaemon.py'), 'lockout="strict"'],
+		{ env, stdio: ['pipe', 'pipe', 'inherit'] });
+	return new Promise((resolve, reject) => {
+		const lines = createInterface({ input: daemon.stdout });
+		lines.once('line', l => {
+			const j = JSON.parse(l);
+			if (j.error)
+				reject(new Error(`bulwarkd did not start: ${j.error}`));
+			else
+				resolve(j);
+		});
+		daemon.once('exit', code => reject(new Error(`wadaemon.py exited ${code} before answering`)));
+	});
+}
+
+async function newPage() {
+	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+	ctx.setDefaultTimeout(10000);
+	const page = await ctx.newPage();
+	page.on('console', m => {
+		if (/Content.Security.Policy|Refused to/i.test(m.text()))
+			problems.push(m.text());
+	});
+	page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+	return page;
+}
+
+async function shot(page, name) {
+	await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+// Every visible input and select has a label (keyboard and screen readers).
+async function unlabelled(page) {
+	return page.$$eval('input, select', els => els
+		.filter(e => e.type !== 'hidden' && (!e.labels || e.labels.length === 0))
+		.map(e => e.name || e.id));
+}
+
+// The error line of a form field, found by the field's name.
+const fieldError = (page, name) => page.locator(`[data-field="${name}"] .error`);
+
+async function login(page, user, pw) {
+	await page.goto(`${base}/#/login`);
+	await page.getByLabel('User name').fill(user);
+	await page.getByLabel('Password', { exact: true }).fill(pw);
+	await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+before(async () => {
+	mkdirSync(ARTIFACTS, { recursive: true });
+	info = await startDaemon();
+	base = `https://127.0.0.1:${info.https}`;
+	browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+});
+
+after(async () => {
+	if (browser)
+		await browser.close();
+	if (daemon && daemon.exitCode === null) {
+		const done = new Promise(r => daemon.once('exit', r));
+		daemon.stdin.end();    // wadaemon.py stops bulwarkd and cleans up
+		await done;
+	}
+});
+
+test('first login: only the password page until changed, rules checked as you type', async () => {
+	assert.ok(info.initial, 'bulwarkd printed the initial password');
+	admin = await newPage();
+	await admin.goto(base);
+	await admin.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
+	assert.deepEqual(await unlabelled(admin), []);
+	// keyboard only: type, Tab, type, Enter
+	await admin.getByLabel('User name').focus();
+	await admin.keyboard.type('admin');
+	await admin.keyboard.press('Tab');
+	await admin.keyboard.type(info.initial);
+	await admin.keyboard.press('Enter');
+	await admin.getByRole('heading', { name: 'Change password' }).waitFor();
+	assert.match(await admin.locator('main').innerText(), /must be changed before you can use/);
+	assert.equal(await admin.locator('#nav').isVisible(), false, 'no navigation before the change');
+	await admin.goto(`${base}/#/extensions`);
+	await admin.getByRole('heading', { name: 'Change password' }).waitFor();
+	assert.match(admin.url(), /#\/password$/, 'other pages lead back to the password page');
+
+	await admin.getByLabel('Current password').fill(info.initial);
+	const neu = admin.getByLabel('New password', { exact: true });
+	await neu.pressSequentially('abc');
+	const unmet = await admin.locator('#pw-rules li.unmet').allInnerTexts();
+	assert.ok(unmet.includes('must be 8 to 255 characters long'), unmet.join('|'));
+	assert.ok(unmet.includes('must contain an upper-case letter (A-Z)'));
+	assert.ok(unmet.includes('must contain a digit (0-9)'));
+	assert.ok(unmet.some(t => t.startsWith('must contain a special character')));
+	assert.ok((await admin.locator('#pw-rules li.met').allInnerTexts())
+		.includes('must contain a lower-case letter (a-z)'));
+	await admin.getByLabel('New password again').fill('abc');
+	await admin.getByRole('button', { name: 'Change password' }).click();
+	assert.equal(await fieldError(admin, 'new').innerText(), 'does not meet the rules marked above');
+	await shot(admin, '01-password-weak');
+
+	// the server's verdict by the field: the current password cannot be reused
+	await neu.fill(info.initial);
+	await admin.getByLabel('New password again').fill(info.initial);
+	await admin.getByRole('button', { name: 'Change password' }).click();
+	await assert.doesNotReject(fieldError(admin, 'new').getByText('must not be one of the last 4 passwords')
+		.waitFor());
+	await shot(admin, '02-password-server-error');
+
+	await neu.fill(NEWPW);
+	assert.equal(await admin.locator('#pw-rules li.unmet').count(), 0, 'a good password meets every rule');
+	await admin.getByLabel('New password again').fill(NEWPW);
+	await admin.getByRole('button', { name: 'Change password' }).click();
+	await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	assert.equal(await admin.locator('#notice').innerText(), 'Password changed.');
+	await admin.locator('#dash-registrations').waitFor();
+	assert.match(await admin.locator('#dash-calls').innerText(), /^\d+\s+Active calls$/);
+	assert.equal(await admin.locator('.chart svg').count(), 1, 'the call-volume chart is drawn');
+	assert.match(await admin.locator('#who').innerText(), /admin \(system\)/);
+	await shot(admin, '03-dashboard');
+});
+
+test('extensions: field errors next to the field, create, edit, delete', async () => {
+	await admin.getByRole('link', { name: 'Extensions' }).click();
+	await admin.getByRole('heading', { name: 'Extensions' }).waitFor();
+	await admin.getByRole('link', { name: 'New extension' }).click();
+	await admin.getByRole('heading', { name: 'New extension' }).waitFor();
+	assert.deepEqual(await unlabelled(admin), []);
+
+	const number = admin.getByLabel('Number');
+	await number.pressSequentially('10a');
+	assert.equal(await fieldError(admin, 'number').innerText(), 'the number is 1-32 digits');
+	assert.equal(await number.getAttribute('aria-invalid'), 'true');
+	await number.fill('1001');
+	await number.dispatchEvent('input');
+	assert.equal(await fieldError(admin, 'number').innerText(), '');
+	await admin.getByLabel('Most registered devices').fill('50');
+	await admin.getByLabel('Most registered devices').dispatchEvent('input');
+	assert.equal(await fieldError(admin, 'max_contacts').innerText(), 'must be a whole number from 1 to 20');
+	await admin.getByLabel('Most registered devices').fill('2');
+	await admin.getByLabel('Display name').fill('Reception <b>desk</b>');
+	await admin.getByLabel('SIP secret').fill('s3cret-phone');
+	await admin.getByRole('button', { name: 'Create' }).click();
+	await admin.getByText('Extension 1001 created.').waitFor();
+	const row = admin.locator('#ext-list tbody tr', { hasText: '1001' });
+	assert.match(await row.innerText(), /Reception <b>desk<\/b>/, 'names are shown as text, never markup');
+	assert.match(await row.innerText(), /\bset\b/, 'the secret is set, and not shown');
+
+	// the server's field error: the number is taken
+	await admin.getByRole('link', { name: 'New extension' }).click();
+	await admin.getByLabel('Number').fill('1001');
+	await admin.getByRole('button', { name: 'Create' }).click();
+	await fieldError(admin, 'number').getByText('this extension already exists').waitFor();
+	await shot(admin, '04-extension-field-error');
+	// and one the client cannot know: the SIP user of another extension
+	await admin.getByLabel('Number').fill('1002');
+	await admin.getByLabel('SIP user name').fill('1001');
+	await admin.getByRole('button', { name: 'Create' }).click();
+	await fieldError(admin, 'sip_user').getByText('already used by another extension').waitFor();
+	await admin.getByLabel('SIP user name').fill('desk2');
+	await admin.getByLabel('SRTP').selectOption('mandatory');
+	await admin.getByRole('button', { name: 'Create' }).click();
+	await admin.getByText('Extension 1002 created.').waitFor();
+	assert.match(await admin.locator('#ext-list tbody tr', { hasText: '1002' }).innerText(),
+		/desk2\s+.*mandatory/);
+	await shot(admin, '05-extensions');
+
+	await admin.getByRole('link', { name: 'Edit 1002' }).click();
+	await admin.getByRole('heading', { name: 'Extension 1002' }).waitFor();
+	assert.equal(await admin.getByLabel('Number').getAttribute('readonly'), '');
+	await admin.getByLabel('Display name').fill('Second desk');
+	await admin.getByRole('button', { name: 'Save' }).click();
+	await admin.getByText('Extension 1002 saved.').waitFor();
+	assert.match(await admin.locator('#ext-list tbody tr', { hasText: '1002' }).innerText(), /Second desk/);
+
+	await admin.getByRole('button', { name: 'Delete 1002' }).click();
+	await admin.getByRole('button', { name: 'Yes, delete 1002' }).click();
+	await admin.getByText('Extension 1002 deleted.').waitFor();
+	assert.equal(await admin.locator('#ext-list tbody tr', { hasText: '1002' }).count(), 0);
+	assert.equal(await admin.locator('#ext-list tbody tr', { hasText: '1001' }).count(), 1);
+});
+
+test('modules and alarms pages', async () => {
+	await admin.getByRole('link', { name: 'Modules' }).click();
+	await admin.getByRole('heading', { name: 'Modules' }).waitFor();
+	await admin.locator('table tbody tr', { hasText: 'webadmin' }).waitFor();
+	await admin.getByRole('link', { name: 'Alarms' }).click();
+	await admin.getByRole('heading', { name: 'Alarms' }).waitFor();
+	await admin.locator('table').waitFor();
+	await shot(admin, '06-alarms');
+});
+
+test('logout, and an expired session goes back to the login page with a message', async () => {
+	const page = await newPage();
+	await login(page, 'admin', NEWPW);
+	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	await page.context().clearCookies();    // the session is gone as far as the browser goes
+	await page.getByRole('link', { name: 'Extensions' }).click();
+	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
+	assert.match(await page.locator('#notice').innerText(), /session has expired/);
+
+	await login(page, 'admin', NEWPW);
+	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	await page.getByRole('button', { name: 'Log out' }).click();
+	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
+	assert.equal(await page.locator('#notice').innerText(), 'You have logged out.');
+	await page.goto(`${base}/#/audit`);
+	await page.reload();
+	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
+	await page.context().close();
+});
+
+test('lockout: wrong passwords until the address is blocked', async () => {
+	const page = await newPage();
+	for (let i = 0; i < 3; i++) {
+		await login(page, 'admin', `Wrong-Pass-${i}`);
+		await page.getByRole('alert').getByText(FAILED).waitFor();
+	}
+	await login(page, 'admin', NEWPW);    // even the right password: the address is blocked
+	await page.getByRole('alert').getByText('too many failed logins from this address').waitFor();
+	assert.match(await page.locator('main').innerText(), /try again later/);
+	await shot(page, '07-lockout');
+	await page.context().close();
+});
+
+test('access log: failures, logins and changes, read only', async () => {
+	await admin.getByRole('link', { name: 'Access log' }).click();
+	await admin.getByRole('heading', { name: 'Access log' }).waitFor();
+	const failed = await admin.locator('#audit-failed tbody').innerText();
+	assert.match(failed, /web:admin@127\.0\.0\.1\s+login\.failed/);
+	assert.match(failed, /login\.blocked/);
+	assert.match(await admin.locator('#audit-ok tbody').innerText(), /web:admin@127\.0\.0\.1\s+login/);
+	const changes = await admin.locator('#audit-changes tbody').innerText();
+	assert.match(changes, /ext\.add\s+ext\/1001/);
+	assert.match(changes, /ext\.del\s+ext\/1002/);
+	assert.match(changes, /webadmin\.password/);
+	assert.equal(await admin.locator('main button, main input, main form').count(), 0,
+		'nothing on the page can change the log');
+	await shot(admin, '08-access-log');
+	assert.deepEqual(problems, [], 'no CSP violation or script error on any page');
+});
