@@ -19,27 +19,39 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const NEWPW = 'Brave-New-Pass-42';
 const FAILED = 'invalid user name or password, or the account is locked';
 
-let daemon, info, browser, base;
+const daemons = [];
+let info, browser, base;
 let admin;   // the page of the first administrator session, kept all along
 const problems = [];   // CSP violations and script errors, from every page
 
-function startDaemon() {
+// wadaemon.py with extra module attributes; resolves to { proc, info }.
+function startDaemon(...extra) {
 	const top = process.env.top_srcdir || path.resolve(HERE, '../..');
 	const env = { ...process.env, top_srcdir: top,
 		PYTHONPATH: path.join(top, 'tests/integration'), PYTHONDONTWRITEBYTECODE: '1' };
-	daemon = spawn(process.env.PYTHON3 || 'python3', [path.join(HERE, 'wadaemon.py'), 'lockout="strict"'],
+	const proc = spawn(process.env.PYTHON3 || 'python3', [path.join(HERE, 'wadaemon.py'), ...extra],
 		{ env, stdio: ['pipe', 'pipe', 'inherit'] });
+	daemons.push(proc);
 	return new Promise((resolve, reject) => {
-		const lines = createInterface({ input: daemon.stdout });
+		const lines = createInterface({ input: proc.stdout });
 		lines.once('line', l => {
 			const j = JSON.parse(l);
 			if (j.error)
 				reject(new Error(`bulwarkd did not start: ${j.error}`));
 			else
-				resolve(j);
+				resolve({ proc, info: j });
 		});
-		daemon.once('exit', code => reject(new Error(`wadaemon.py exited ${code} before answering`)));
+		proc.once('exit', code => reject(new Error(`wadaemon.py exited ${code} before answering`)));
 	});
+}
+
+// Closing its stdin makes wadaemon.py stop bulwarkd and clean up.
+async function stopDaemon(proc) {
+	if (proc.exitCode !== null || proc.signalCode !== null)
+		return;
+	const done = new Promise(r => proc.once('exit', r));
+	proc.stdin.end();
+	await done;
 }
 
 async function newPage() {
@@ -68,8 +80,8 @@ async function unlabelled(page) {
 // The error line of a form field, found by the field's name.
 const fieldError = (page, name) => page.locator(`[data-field="${name}"] .error`);
 
-async function login(page, user, pw) {
-	await page.goto(`${base}/#/login`);
+async function login(page, user, pw, at = base) {
+	await page.goto(`${at}/#/login`);
 	await page.getByLabel('User name').fill(user);
 	await page.getByLabel('Password', { exact: true }).fill(pw);
 	await page.getByRole('button', { name: 'Log in' }).click();
@@ -77,7 +89,7 @@ async function login(page, user, pw) {
 
 before(async () => {
 	mkdirSync(ARTIFACTS, { recursive: true });
-	info = await startDaemon();
+	({ info } = await startDaemon('lockout="strict"'));
 	base = `https://127.0.0.1:${info.https}`;
 	browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
 		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -87,11 +99,8 @@ before(async () => {
 after(async () => {
 	if (browser)
 		await browser.close();
-	if (daemon && daemon.exitCode === null) {
-		const done = new Promise(r => daemon.once('exit', r));
-		daemon.stdin.end();    // wadaemon.py stops bulwarkd and cleans up
-		await done;
-	}
+	for (const proc of daemons)
+		await stopDaemon(proc);
 });
 
 test('first login: only the password page until changed, rules checked as you type', async () => {
@@ -267,4 +276,18 @@ test('access log: failures, logins and changes, read only', async () => {
 		'nothing on the page can change the log');
 	await shot(admin, '08-access-log');
 	assert.deepEqual(problems, [], 'no CSP violation or script error on any page');
+});
+
+test('idle timeout: an idle page returns to the login page by itself, with a message', async () => {
+	const { proc, info: idle } = await startDaemon('session-idle="2s"');
+	const page = await newPage();
+	await login(page, 'admin', idle.initial, `https://127.0.0.1:${idle.https}`);
+	await page.getByRole('heading', { name: 'Change password' }).waitFor();
+	// nothing touched: past the idle timeout the page asks and is told the session is gone
+	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor({ timeout: 15000 });
+	assert.match(await page.locator('#notice').innerText(), /session has expired/);
+	await shot(page, '09-idle-expired');
+	assert.deepEqual(problems, [], 'no CSP violation or script error on any page');
+	await page.context().close();
+	await stopDaemon(proc);
 });

@@ -22,10 +22,10 @@ function svg(tag, attrs, text) {
 }
 
 export function volumeChart() {
-	const W = 600, H = 160, pad = 24;
+	const W = 1000, H = 150, pad = 24;
 	const deltas = samples.slice(1).map((s, i) => Math.max(0, s.total - samples[i].total));
 	const max = Math.max(1, ...deltas);
-	const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', preserveAspectRatio: 'none',
+	const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img',
 		'aria-label': `Calls per refresh interval, last ${deltas.length} intervals, at most ${max}` });
 	root.append(svg('line', { class: 'axis', x1: pad, y1: H - pad, x2: W, y2: H - pad }));
 	root.append(svg('text', { x: 2, y: 12 }, String(max)));
@@ -37,6 +37,6 @@ export function volumeChart() {
 			width: Math.max(1, bw - 2), height: bh }));
 	});
 	if (!deltas.length)
-		root.append(svg('text', { x: W / 2 - 80, y: H / 2 }, 'collecting samples…'));
+		root.append(svg('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'collecting samples…'));
 	return root;
 }

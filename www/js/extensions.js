@@ -129,7 +129,7 @@ export async function renderExtensionForm(main, { go, param }) {
 	const fields = buildForm(editing, orig);
 	const btn = h('button', { type: 'submit', text: editing ? 'Save' : 'Create' });
 	const cancel = h('a', { href: '#/extensions', text: 'Cancel' });
-	const form = h('form', { class: 'card narrow', novalidate: true, 'aria-label': 'Extension' },
+	const form = h('form', { class: 'card grid2', novalidate: true, 'aria-label': 'Extension' },
 		Object.values(fields).map(f => f.wrap), h('div', { class: 'actions' }, btn, cancel));
 	for (const [name, f] of Object.entries(fields))
 		f.input.addEventListener('input', () => setError(f, extChecks[name](f.input.value)));
