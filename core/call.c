@@ -30,6 +30,7 @@ struct bw_channel {
 	bw_call *call;
 	char *peer;
 	gboolean secure;
+	bw_srtp_policy srtp;       /* of the party this leg reaches */
 	gboolean gone;             /* the driver no longer knows it */
 	bw_channel *update_from;   /* whose re-offer this leg is answering */
 };
@@ -47,6 +48,7 @@ struct bw_call {
 	const char *disposition;
 	char cause[BW_CALL_REASON_MAX];
 	guint busy;                /* engine frames on the stack for this call */
+	bw_srtp_policy target_srtp; /* of the target being originated */
 };
 
 static GHashTable *calls;          /* id -> bw_call*, signalling thread */
@@ -188,6 +190,9 @@ bw_call *bw_channel_call(const bw_channel *ch) { return ch ? ch->call : NULL; }
 const char *bw_channel_id(const bw_channel *ch) { return ch ? ch->id : NULL; }
 const char *bw_call_id(const bw_call *call) { return call ? call->id : NULL; }
 
+bw_srtp_policy bw_channel_srtp(const bw_channel *ch) { return ch ? ch->srtp : BW_SRTP_MANDATORY; }
+bw_srtp_policy bw_call_target_srtp(const bw_call *c) { return c ? c->target_srtp : BW_SRTP_MANDATORY; }
+
 void bw_channel_set_secure(bw_channel *ch, gboolean secure)
 {
 	if (ch)
@@ -242,6 +247,7 @@ static bw_call *call_new(bw_channel *in, const bw_party *p, const char *dialed)
 	random_hex(c->id);
 	c->legs = g_ptr_array_new_with_free_func(channel_free);
 	c->in = in;
+	in->srtp = p->srtp;
 	in->call = c;
 	g_ptr_array_add(c->legs, in);
 	c->caller_id = g_strndup(p->id ? p->id : "", BW_CALL_TEXT_MAX);
@@ -394,6 +400,7 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	if (drv->reachable && !drv->reachable(&a->target))
 		return attempt_fail(x, 480, "failed", "%s is not reachable", a->target.id);
 	char *offer = NULL;
+	c->target_srtp = a->target.srtp;
 	const bw_media_v1 *media = bw_service_lookup("media", 1);
 	if (media && x->sdp) {
 		char why[BW_CALL_REASON_MAX] = "";
@@ -415,6 +422,7 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 				    g_strerror(rc ? rc : EIO));
 	}
 	out->call = c;
+	out->srtp = a->target.srtp;
 	g_ptr_array_add(c->legs, out);
 	c->out = out;
 	c->callee = g_strndup(number, BW_CALL_TEXT_MAX);

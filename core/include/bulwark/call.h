@@ -97,6 +97,12 @@ void       *bw_channel_driver_data(const bw_channel *ch);
 bw_call    *bw_channel_call(const bw_channel *ch);
 const char *bw_channel_id(const bw_channel *ch);
 void        bw_channel_set_secure(bw_channel *ch, gboolean secure);  /* SRTP on this leg */
+/* The SRTP policy of the party a leg reaches (the caller's for the inbound
+ * leg, the target's for an outbound one), for the media service. */
+bw_srtp_policy bw_channel_srtp(const bw_channel *ch);
+/* The target's policy while its leg is being originated: the media
+ * service's offer() is called before that leg exists (to == NULL). */
+bw_srtp_policy bw_call_target_srtp(const bw_call *call);
 /* Peer address for the call record and logs ("udp:192.0.2.7:5060"). */
 void        bw_channel_set_peer(bw_channel *ch, const char *peer);
 
