@@ -9,6 +9,7 @@ import { renderDashboard } from './js/dashboard.js';
 import { renderExtensions, renderExtensionForm } from './js/extensions.js';
 import { renderAudit } from './js/audit.js';
 import { renderModules, renderAlarms } from './js/info.js';
+import { renderUsers, renderUserForm } from './js/users.js';
 
 const LEVEL = { user: 0, group: 1, system: 2 };
 const ROUTES = {
@@ -18,6 +19,7 @@ const ROUTES = {
 	extensions: { level: 1, title: 'Extensions', render: renderExtensions, form: renderExtensionForm },
 	alarms: { level: 1, title: 'Alarms', render: renderAlarms },
 	modules: { level: 2, title: 'Modules', render: renderModules },
+	users: { level: 2, title: 'Users', render: renderUsers, form: renderUserForm },
 	audit: { level: 2, title: 'Access log', render: renderAudit },
 };
 

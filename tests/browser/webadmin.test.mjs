@@ -125,12 +125,12 @@ test('first login: only the password page until changed, rules checked as you ty
 	await admin.getByLabel('Current password').fill(info.initial);
 	const neu = admin.getByLabel('New password', { exact: true });
 	await neu.pressSequentially('abc');
-	const unmet = await admin.locator('#pw-rules li.unmet').allInnerTexts();
+	const unmet = await admin.locator('[data-field="new"] .rules li.unmet').allInnerTexts();
 	assert.ok(unmet.includes('must be 8 to 255 characters long'), unmet.join('|'));
 	assert.ok(unmet.includes('must contain an upper-case letter (A-Z)'));
 	assert.ok(unmet.includes('must contain a digit (0-9)'));
 	assert.ok(unmet.some(t => t.startsWith('must contain a special character')));
-	assert.ok((await admin.locator('#pw-rules li.met').allInnerTexts())
+	assert.ok((await admin.locator('[data-field="new"] .rules li.met').allInnerTexts())
 		.includes('must contain a lower-case letter (a-z)'));
 	await admin.getByLabel('New password again').fill('abc');
 	await admin.getByRole('button', { name: 'Change password' }).click();
@@ -146,7 +146,7 @@ test('first login: only the password page until changed, rules checked as you ty
 	await shot(admin, '02-password-server-error');
 
 	await neu.fill(NEWPW);
-	assert.equal(await admin.locator('#pw-rules li.unmet').count(), 0, 'a good password meets every rule');
+	assert.equal(await admin.locator('[data-field="new"] .rules li.unmet').count(), 0, 'a good password meets every rule');
 	await admin.getByLabel('New password again').fill(NEWPW);
 	await admin.getByRole('button', { name: 'Change password' }).click();
 	await admin.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -228,6 +228,48 @@ test('modules and alarms pages', async () => {
 	await shot(admin, '06-alarms');
 });
 
+test('users: a group administrator is created, must change the password, sees a smaller menu', async () => {
+	await admin.getByRole('link', { name: 'Users' }).click();
+	await admin.locator('#user-list tbody tr', { hasText: 'admin' }).waitFor();
+	assert.equal(await admin.getByRole('button', { name: 'Delete admin' }).count(), 0, 'no deleting oneself');
+	await admin.getByRole('link', { name: 'New user' }).click();
+	assert.deepEqual(await unlabelled(admin), []);
+	await admin.getByLabel('User name').fill('ops');
+	await admin.getByLabel('Role').selectOption('group');
+	await admin.getByLabel('Initial password').fill('ops');
+	assert.ok((await admin.locator('[data-field="password"] .rules li.unmet').allInnerTexts())
+		.includes('must not be the user name'));
+	await admin.getByRole('button', { name: 'Create user' }).click();
+	assert.equal(await fieldError(admin, 'password').innerText(), 'does not meet the rules marked above');
+	await admin.getByLabel('Initial password').fill('Ops-Initial-77');
+	await admin.getByRole('button', { name: 'Create user' }).click();
+	const row = admin.locator('#user-list tbody tr', { hasText: 'ops' });
+	await row.waitFor();
+	assert.match(await row.innerText(), /yes\s+no/, 'must change: yes, locked: no');
+	assert.equal(await admin.getByLabel('Role of ops').inputValue(), 'group');
+
+	const ops = await newPage();
+	await login(ops, 'ops', 'Ops-Initial-77');
+	await ops.getByRole('heading', { name: 'Change password' }).waitFor();
+	await ops.getByLabel('Current password').fill('Ops-Initial-77');
+	await ops.getByLabel('New password', { exact: true }).fill('Ops-Second-88');
+	await ops.getByLabel('New password again').fill('Ops-Second-88');
+	await ops.getByRole('button', { name: 'Change password' }).click();
+	await ops.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	const menu = await ops.locator('#nav a:visible').allInnerTexts();
+	assert.deepEqual(menu, ['Dashboard', 'Extensions', 'Alarms', 'Password']);
+	await ops.goto(`${base}/#/audit`);
+	await ops.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	await shot(ops, '07-group-admin');
+	await ops.context().close();
+
+	await admin.reload();
+	await admin.getByRole('button', { name: 'Delete ops' }).click();
+	await admin.getByRole('button', { name: 'Yes, delete ops' }).click();
+	await admin.getByText('ops deleted.').waitFor();
+	assert.equal(await admin.locator('#user-list tbody tr', { hasText: 'ops' }).count(), 0);
+});
+
 test('logout, and an expired session goes back to the login page with a message', async () => {
 	const page = await newPage();
 	await login(page, 'admin', NEWPW);
@@ -257,7 +299,7 @@ test('lockout: wrong passwords until the address is blocked', async () => {
 	await login(page, 'admin', NEWPW);    // even the right password: the address is blocked
 	await page.getByRole('alert').getByText('too many failed logins from this address').waitFor();
 	assert.match(await page.locator('main').innerText(), /try again later/);
-	await shot(page, '07-lockout');
+	await shot(page, '08-lockout');
 	await page.context().close();
 });
 
@@ -274,7 +316,7 @@ test('access log: failures, logins and changes, read only', async () => {
 	assert.match(changes, /webadmin\.password/);
 	assert.equal(await admin.locator('main button, main input, main form').count(), 0,
 		'nothing on the page can change the log');
-	await shot(admin, '08-access-log');
+	await shot(admin, '09-access-log');
 	assert.deepEqual(problems, [], 'no CSP violation or script error on any page');
 });
 
@@ -286,7 +328,7 @@ test('idle timeout: an idle page returns to the login page by itself, with a mes
 	// nothing touched: past the idle timeout the page asks and is told the session is gone
 	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor({ timeout: 15000 });
 	assert.match(await page.locator('#notice').innerText(), /session has expired/);
-	await shot(page, '09-idle-expired');
+	await shot(page, '10-idle-expired');
 	assert.deepEqual(problems, [], 'no CSP violation or script error on any page');
 	await page.context().close();
 	await stopDaemon(proc);

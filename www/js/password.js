@@ -6,31 +6,36 @@ import { h, field, setError, alertBox } from './dom.js';
 import { call, current, setSession } from './api.js';
 import { passwordRules } from './rules.js';
 
+// Lists the policy under a password field and marks each rule met or unmet
+// as you type; returns a function telling whether all are met. userOf gives
+// the account name (the "not the user name" rule).
+export function attachRules(f, userOf) {
+	const list = h('ul', { class: 'rules', id: `${f.input.id}-rules`, 'aria-label': 'Password rules' });
+	f.wrap.insertBefore(list, f.err);
+	f.input.setAttribute('aria-describedby', `${list.id} ${f.err.id}`);
+	const check = () => {
+		const pw = f.input.value;
+		const rules = passwordRules(userOf());
+		list.replaceChildren(...rules.map(([text, test]) =>
+			h('li', { class: pw === '' ? '' : (test(pw) ? 'met' : 'unmet'), text })));
+		return rules.every(([, test]) => test(pw));
+	};
+	f.input.addEventListener('input', check);
+	check();
+	return check;
+}
+
 export function renderPassword(main, { go }) {
 	const s = current();
-	const rules = passwordRules(s.user);
 	const cur = field('current', 'Current password', { type: 'password', autocomplete: 'current-password' });
 	const neu = field('new', 'New password', { type: 'password', autocomplete: 'new-password' });
 	const again = field('again', 'New password again', { type: 'password', autocomplete: 'new-password' });
-	const list = h('ul', { class: 'rules', id: 'pw-rules', 'aria-label': 'Password rules' },
-		rules.map(([text]) => h('li', { text })));
-	neu.wrap.insertBefore(list, neu.err);
-	neu.input.setAttribute('aria-describedby', `pw-rules ${neu.err.id}`);
+	const check = attachRules(neu, () => s.user);
 	const msg = alertBox('bad');
 	const info = alertBox('info');
 	if (s.must_change)
 		info.textContent = 'This password must be changed before you can use the WebAdmin.';
-	const check = () => {
-		const pw = neu.input.value;
-		let ok = true;
-		rules.forEach(([, test], i) => {
-			const met = test(pw);
-			ok = ok && met;
-			list.children[i].className = pw === '' ? '' : (met ? 'met' : 'unmet');
-		});
-		return ok;
-	};
-	neu.input.addEventListener('input', () => { check(); setError(neu, ''); });
+	neu.input.addEventListener('input', () => setError(neu, ''));
 	again.input.addEventListener('input', () => setError(again,
 		again.input.value && again.input.value !== neu.input.value ? 'does not match the new password' : ''));
 	const btn = h('button', { type: 'submit', text: 'Change password' });
