@@ -25,7 +25,7 @@ function draw(box, d) {
 				'dash-blocked')),
 		h('h2', { text: 'Call volume' }),
 		h('div', { class: 'chart' }, volumeChart()),
-		h('p', { class: 'hint', text: `Calls per ${EVERY / 1000} s while this page is open; ` +
+		h('p', { class: 'hint', text: `Calls between refreshes (every ${EVERY / 1000} s on this page); ` +
 			`${d.total_calls || 0} calls since the server started; ${d.sessions || 0} web sessions.` }));
 }
 
