@@ -49,6 +49,10 @@ struct bw_call {
 	char cause[BW_CALL_REASON_MAX];
 	guint busy;                /* engine frames on the stack for this call */
 	bw_srtp_policy target_srtp; /* of the target being originated */
+	char *offer;               /* the caller's SDP, offered again to a forward */
+	char *ring_ext;            /* the extension ringing now (busy/no-answer forwards) */
+	char *forwarded_by;        /* the last extension that forwarded the call */
+	guint hops;                /* forwards followed (BW_CALL_FORWARD_HOPS) */
 };
 
 static GHashTable *calls;          /* id -> bw_call*, signalling thread */
@@ -230,6 +234,9 @@ static void call_free(bw_call *c)
 	g_free(c->callee);
 	g_free(c->trunk);
 	g_free(c->account_code);
+	g_free(c->offer);
+	g_free(c->ring_ext);
+	g_free(c->forwarded_by);
 	g_free(c);
 }
 
@@ -294,6 +301,7 @@ static void publish_ended(const bw_call *c)
 	bw_event *ev = bw_event_new("call.ended");
 	for (guint i = 0; i < BW_CDR_NFIELDS; i++)
 		bw_event_add(ev, bw_cdr_fields[i], v[i]);
+	bw_event_add(ev, "forwarded_by", c->forwarded_by ? c->forwarded_by : "");
 	bw_event_publish(ev);
 	bw_cdr_submit((const char *const *)v);
 	for (guint i = 0; i < BW_CDR_NFIELDS; i++)
@@ -391,7 +399,8 @@ static gboolean target_resolve(const bw_directory *d, bw_call_attempt *a, const 
 	return TRUE;
 }
 
-static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *drvname)
+static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *drvname,
+			      guint timeout_s)
 {
 	bw_call *c = x->call;
 	const bw_channel_driver *drv = driver_get(drvname);
@@ -411,7 +420,7 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	const char *number = a->target_number[0] ? a->target_number
 			     : a->target.number ? a->target.number : a->dialed;
 	bw_originate o = { c, &c->caller, &a->target, number, offer ? offer : x->sdp,
-			   BW_CALL_NO_ANSWER_S };
+			   timeout_s };
 	bw_channel *out = NULL;
 	int rc = drv->originate(&o, &out);
 	g_free(offer);
@@ -425,6 +434,7 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	out->srtp = a->target.srtp;
 	g_ptr_array_add(c->legs, out);
 	c->out = out;
+	g_free(c->callee);
 	c->callee = g_strndup(number, BW_CALL_TEXT_MAX);
 	if (a->target.kind == BW_PARTY_TRUNK) {
 		g_free(c->trunk);
@@ -432,6 +442,66 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	}
 	c->state = CALL_RINGING;
 	return TRUE;
+}
+
+static void note_add(bw_call *c, const char *text)
+{
+	if (!text || !*text)
+		return;
+	if (c->note[0])
+		g_strlcat(c->note, "; ", sizeof c->note);
+	g_strlcat(c->note, text, sizeof c->note);
+}
+
+static gboolean attempt_run(attempt_ctx *x, bw_call_type type, const char *dialed,
+			    const char *forwarded_by);
+
+/* The call goes on as a new attempt by the forwarding extension: the hooks
+ * see a BW_CALL_FORWARD from the original caller, so the rules on forwards
+ * (interconnect, CoS) judge where it ends up. Bounded: a loop of forwards
+ * ends after BW_CALL_FORWARD_HOPS. */
+static gboolean attempt_forward(attempt_ctx *x, const char *ext, const char *number,
+				const char *why)
+{
+	bw_call *c = x->call;
+	if (c->hops >= BW_CALL_FORWARD_HOPS)
+		return attempt_fail(x, 482, "failed", "forward by %s to %s refused: more than %d "
+				    "forwards in one call (a loop?)", ext, number, BW_CALL_FORWARD_HOPS);
+	c->hops++;
+	/* both may point into a snapshot or into the call: keep copies */
+	char *by = g_strndup(ext, BW_CALL_NUMBER_MAX), *to = g_strndup(number, BW_CALL_NUMBER_MAX);
+	g_free(c->forwarded_by);
+	c->forwarded_by = g_strdup(by);
+	char hop[12], *note = g_strdup_printf("forwarded by %s (%s) to %s", by, why, to);
+	g_snprintf(hop, sizeof hop, "%u", c->hops);
+	note_add(c, note);
+	g_free(note);
+	bw_event_emit("call.forwarded", "call_id", c->id, "forwarded_by", by, "number", to,
+		      "reason", why, "hop", hop, NULL);
+	gboolean ok = attempt_run(x, BW_CALL_FORWARD, to, by);
+	g_free(by);
+	g_free(to);
+	return ok;
+}
+
+/* Rings the target, or follows the forward of an extension that forwards
+ * always (or is unreachable and forwards on no answer). */
+static gboolean target_ring(attempt_ctx *x, bw_call_attempt *a, const bw_directory *d,
+			    const char *drv)
+{
+	bw_call *c = x->call;
+	const bw_extension *e = a->target.kind == BW_PARTY_EXTENSION
+					? g_hash_table_lookup(d->ext, a->target.id) : NULL;
+	if (e && e->forward_always)
+		return attempt_forward(x, e->number, e->forward_always, "always");
+	g_free(c->ring_ext);
+	c->ring_ext = e ? g_strdup(e->number) : NULL;
+	if (originate_one(x, a, drv, e && e->forward_noanswer ? e->forward_noanswer_s
+							       : BW_CALL_NO_ANSWER_S))
+		return TRUE;
+	if (e && e->forward_noanswer && x->code == 480)
+		return attempt_forward(x, e->number, e->forward_noanswer, "no answer");
+	return FALSE;
 }
 
 static gboolean attempt_route(attempt_ctx *x, bw_call_attempt *a, bw_verdict *v)
@@ -446,45 +516,49 @@ static gboolean attempt_route(attempt_ctx *x, bw_call_attempt *a, bw_verdict *v)
 		if (!target_resolve(d, a, &drv))
 			attempt_fail(x, 404, "failed", "routed to an unknown target");
 		else
-			ok = originate_one(x, a, drv);
+			ok = target_ring(x, a, d, drv);
 	} else {
 		attempt_fail(x, 404, "failed", "no route for the dialed number");
 		for (guint n = 0; !ok && bw_route_default(d, a, n); n++) {
 			target_resolve(d, a, &drv);
-			ok = drv && originate_one(x, a, drv);
+			ok = drv && target_ring(x, a, d, drv);
 		}
 	}
 	bw_directory_unref(d);
 	return ok;
 }
 
-static gboolean attempt_run(attempt_ctx *x, bw_call_type type)
+/* One attempt: the call's own (forwarded_by NULL, dialed the call's) or a
+ * forward's, which dials `dialed` for the extension forwarded_by. */
+static gboolean attempt_run(attempt_ctx *x, bw_call_type type, const char *dialed,
+			    const char *forwarded_by)
 {
 	bw_call *c = x->call;
-	bw_call_attempt a = { .call_id = c->id, .caller = c->caller, .dialed = c->dialed,
-			      .type = type };
+	bw_call_attempt a = { .call_id = c->id, .caller = c->caller, .dialed = dialed,
+			      .type = type, .forwarded_by = forwarded_by };
 	bw_verdict v = { 0 };
 	gboolean ok;
 	bw_hook_result hr = bw_hook_run("call.authorize", &a, &v);
 	/* An authorize hook may take an account code and PIN off the dialed
 	 * string: record and publish only what is left, never the PIN. */
-	if (a.dialed != c->dialed && a.dialed) {
+	if (!forwarded_by && a.dialed != c->dialed && a.dialed) {
 		char *clean = g_strndup(a.dialed, BW_CALL_TEXT_MAX);
 		g_free(c->dialed);
 		c->dialed = clean;
 		a.dialed = c->dialed;
 	}
-	bw_event_emit("call.started", "call_id", c->id, "caller", c->caller_number,
-		      "caller_name", c->caller_name ? c->caller_name : "", "dialed", c->dialed,
-		      NULL);
+	if (!forwarded_by)
+		bw_event_emit("call.started", "call_id", c->id, "caller", c->caller_number,
+			      "caller_name", c->caller_name ? c->caller_name : "", "dialed",
+			      c->dialed, NULL);
 	if (hr == BW_HOOK_DENY)
 		ok = attempt_fail(x, v.code >= 300 ? sane_final(v.code) : 403, "denied", "%s",
 				  v.reason[0] ? v.reason : "not allowed");
 	else
 		ok = attempt_route(x, &a, &v);
-	if (a.account_code)
+	if (a.account_code && !c->account_code)
 		c->account_code = g_strndup(a.account_code, BW_CALL_TEXT_MAX);
-	g_strlcpy(c->note, a.note, sizeof c->note);
+	note_add(c, a.note);
 	return ok;
 }
 
@@ -521,8 +595,9 @@ bw_call *bw_call_incoming(bw_channel *in, const bw_party *caller, const char *di
 	bw_metric_set(metric(TRUE), g_atomic_int_add(&n_active, 1) + 1);
 	bw_metric_add(metric(FALSE), 1);
 	call_enter(c);
-	attempt_ctx x = { .call = c, .sdp = sdp_offer };
-	gboolean ok = attempt_run(&x, type);
+	c->offer = g_strdup(sdp_offer);
+	attempt_ctx x = { .call = c, .sdp = c->offer };
+	gboolean ok = attempt_run(&x, type, c->dialed, NULL);
 	if (!ok) {
 		*code = x.code;
 		copy_reason(reason, reason_len, x.reason);
@@ -620,6 +695,25 @@ void bw_channel_answered(bw_channel *out, const char *sdp)
 	call_leave(c);
 }
 
+/* Busy or no answer at an extension that forwards on it: the caller's leg
+ * stays and the call goes on as a forward. FALSE when there is none. */
+static gboolean failed_forward(bw_call *c, int code)
+{
+	gboolean busy = code == 486 || code == 600;
+	bw_extension *e = c->ring_ext ? bw_extension_lookup(c->ring_ext) : NULL;
+	const char *to = !e ? NULL : busy ? e->forward_busy
+			 : code == 408 || code == 480 ? e->forward_noanswer : NULL;
+	if (to) {
+		attempt_ctx x = { .call = c, .sdp = c->offer };
+		c->out = NULL;
+		c->state = CALL_ROUTING;
+		if (!attempt_forward(&x, e->number, to, busy ? "busy" : "no answer"))
+			end_call(c, x.disposition, x.code, x.reason);
+	}
+	bw_extension_free(e);
+	return to != NULL;
+}
+
 void bw_channel_failed(bw_channel *out, int code, const char *reason)
 {
 	bw_call *c = leg_call(out, "failure");
@@ -632,6 +726,10 @@ void bw_channel_failed(bw_channel *out, int code, const char *reason)
 	}
 	out->gone = TRUE;
 	code = sane_final(code);
+	if (out == c->out && failed_forward(c, code)) {
+		call_leave(c);
+		return;
+	}
 	char *cause = g_strdup_printf("%d %s", code, reason ? reason : "");
 	end_call(c, disposition_for(code), code, cause);
 	g_free(cause);

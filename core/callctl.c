@@ -146,11 +146,18 @@ static char *ext_json(const bw_extension *e)
 	STR("ha1_sha256", e->ha1_sha256);
 	STR("cor", e->cor);
 	STR("cos", e->cos);
+	STR("forward_always", e->forward_always);
+	STR("forward_busy", e->forward_busy);
+	STR("forward_noanswer", e->forward_noanswer);
 #undef STR
 	json_builder_set_member_name(b, "srtp");
 	json_builder_add_string_value(b, bw_srtp_policy_name(e->srtp));
 	json_builder_set_member_name(b, "max_contacts");
 	json_builder_add_int_value(b, e->max_contacts);
+	if (e->forward_noanswer_s && e->forward_noanswer_s != BW_EXT_FORWARD_NOANSWER_S) {
+		json_builder_set_member_name(b, "forward_noanswer_s");
+		json_builder_add_int_value(b, e->forward_noanswer_s);
+	}
 	json_builder_end_object(b);
 	JsonNode *root = json_builder_get_root(b);
 	char *s = json_to_string(root, FALSE);
@@ -244,9 +251,36 @@ static gboolean name_valid(const char *s)
 	return TRUE;
 }
 
+static gboolean forward_valid(const char *s) { return !*s || bw_dir_number_valid(s); }
+
+/* forward-always=, forward-busy=, forward-noanswer= (empty clears),
+ * forward-noanswer-s=; -1: not a forward option. */
+static int apply_forward(bw_extension *e, const char *k, const char *v, GError **err)
+{
+	static const char *const rule = "a number of 1-32 digits, or empty to clear";
+	if (g_str_equal(k, "forward-always"))
+		return opt_text(e, &e->forward_always, k, v, forward_valid, rule, err);
+	if (g_str_equal(k, "forward-busy"))
+		return opt_text(e, &e->forward_busy, k, v, forward_valid, rule, err);
+	if (g_str_equal(k, "forward-noanswer"))
+		return opt_text(e, &e->forward_noanswer, k, v, forward_valid, rule, err);
+	if (!g_str_equal(k, "forward-noanswer-s"))
+		return -1;
+	guint s = 0;
+	if (parse_count(v, BW_EXT_FORWARD_NOANSWER_MAX, &s) && s >= BW_EXT_FORWARD_NOANSWER_MIN) {
+		e->forward_noanswer_s = s;
+		return TRUE;
+	}
+	return fail(err, "ext %s: forward-noanswer-s=\"%.32s\": seconds from %d to %d", e->number,
+		    v, BW_EXT_FORWARD_NOANSWER_MIN, BW_EXT_FORWARD_NOANSWER_MAX);
+}
+
 static gboolean apply_one(bw_extension *e, const char *k, const char *v, ext_opts *o,
 			  GError **err)
 {
+	int fw = apply_forward(e, k, v, err);
+	if (fw >= 0)
+		return fw;
 	if (g_str_equal(k, "name"))
 		return opt_text(e, &e->name, k, v, name_valid,
 				"at most 128 bytes of UTF-8 text without control characters", err);
@@ -267,7 +301,8 @@ static gboolean apply_one(bw_extension *e, const char *k, const char *v, ext_opt
 		       fail(err, "ext %s: max-contacts=\"%.32s\": a number from 1 to %d", e->number,
 			    v, BW_EXT_MAX_CONTACTS);
 	return fail(err, "ext %s: unknown field \"%.32s\" (name, user, cor, cos, srtp, "
-		    "max-contacts, secret)", e->number, k);
+		    "max-contacts, forward-always, forward-busy, forward-noanswer, "
+		    "forward-noanswer-s, secret)", e->number, k);
 }
 
 /* Arguments after the number: key=value, secret=..., a bare secret, or
@@ -345,6 +380,10 @@ static gboolean ext_show(bw_ctl_reply *out, const char *number, GError **err)
 	bw_ctl_printf(out, "cos: %s", e->cos ? e->cos : "");
 	bw_ctl_printf(out, "srtp: %s", bw_srtp_policy_name(e->srtp));
 	bw_ctl_printf(out, "max-contacts: %u", e->max_contacts);
+	bw_ctl_printf(out, "forward-always: %s", e->forward_always ? e->forward_always : "");
+	bw_ctl_printf(out, "forward-busy: %s", e->forward_busy ? e->forward_busy : "");
+	bw_ctl_printf(out, "forward-noanswer: %s", e->forward_noanswer ? e->forward_noanswer : "");
+	bw_ctl_printf(out, "forward-noanswer-s: %u", e->forward_noanswer_s);
 	bw_ctl_printf(out, "revision: %" G_GINT64_FORMAT, rev);
 	bw_extension_free(e);
 	return TRUE;
@@ -363,6 +402,7 @@ static gboolean ext_change(bw_ctl_reply *out, gboolean add, guint argc, const ch
 		e->number = g_strdup(number);
 		e->sip_user = g_strdup(number);
 		e->max_contacts = 1;
+		e->forward_noanswer_s = BW_EXT_FORWARD_NOANSWER_S;
 	} else if (!(e = ext_read(number, &rev, err))) {
 		return FALSE;
 	}

@@ -29,6 +29,10 @@ typedef enum {
 #define BW_CALL_NO_ANSWER_S    60       /* default originate timeout */
 #define BW_DIR_RECORD_MAX      (64 * 1024)
 #define BW_EXT_MAX_CONTACTS    20
+#define BW_EXT_FORWARD_NOANSWER_S   20   /* default ring time before forwarding */
+#define BW_EXT_FORWARD_NOANSWER_MIN 5
+#define BW_EXT_FORWARD_NOANSWER_MAX 120
+#define BW_CALL_FORWARD_HOPS   3        /* forwards followed per call (loops) */
 
 /* Started from bulwarkd after the store and the threads, stopped before
  * the threads stop: the directory (watching the system store), cdr.db in

@@ -208,6 +208,9 @@ void bw_extension_free(bw_extension *e)
 	g_free(e->ha1_sha256);
 	g_free(e->cor);
 	g_free(e->cos);
+	g_free(e->forward_always);
+	g_free(e->forward_busy);
+	g_free(e->forward_noanswer);
 	g_free(e);
 }
 
@@ -223,6 +226,10 @@ bw_extension *bw_extension_copy(const bw_extension *e)
 	c->cos = g_strdup(e->cos);
 	c->srtp = e->srtp;
 	c->max_contacts = e->max_contacts;
+	c->forward_always = g_strdup(e->forward_always);
+	c->forward_busy = g_strdup(e->forward_busy);
+	c->forward_noanswer = g_strdup(e->forward_noanswer);
+	c->forward_noanswer_s = e->forward_noanswer_s;
 	return c;
 }
 
@@ -257,10 +264,38 @@ static gboolean ext_strings(JsonObject *o, const char *key, bw_extension *e, GEr
 	return TRUE;
 }
 
+/* Forward targets are dialled again like any number: digits only, and
+ * never the extension itself (a one-hop loop the engine would refuse). */
+static gboolean ext_forward(JsonObject *o, const char *key, const char *field, char **out,
+			    const char *self, GError **err)
+{
+	const char *v;
+	if (!get_string(o, key, field, &v, err))
+		return FALSE;
+	if (v && !bw_dir_number_valid(v))
+		return bad(err, key, field, "must be a number (1-32 digits)");
+	if (v && g_str_equal(v, self))
+		return bad(err, key, field, "must not be the extension itself");
+	*out = g_strdup(v);
+	return TRUE;
+}
+
+static gboolean ext_forwards(JsonObject *o, const char *key, bw_extension *e, GError **err)
+{
+	e->forward_noanswer_s = BW_EXT_FORWARD_NOANSWER_S;
+	return ext_forward(o, key, "forward_always", &e->forward_always, e->number, err) &&
+	       ext_forward(o, key, "forward_busy", &e->forward_busy, e->number, err) &&
+	       ext_forward(o, key, "forward_noanswer", &e->forward_noanswer, e->number, err) &&
+	       get_uint(o, key, "forward_noanswer_s", BW_EXT_FORWARD_NOANSWER_MIN,
+			BW_EXT_FORWARD_NOANSWER_MAX, &e->forward_noanswer_s, err);
+}
+
 bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, GError **err)
 {
 	static const char *const fields[] = { "name", "sip_user", "ha1_md5", "ha1_sha256", "cor",
-					      "cos", "srtp", "max_contacts", NULL };
+					      "cos", "srtp", "max_contacts", "forward_always",
+					      "forward_busy", "forward_noanswer",
+					      "forward_noanswer_s", NULL };
 	char *key = g_strdup_printf("ext/%.40s", number ? number : "");
 	JsonParser *parser = NULL;
 	bw_extension *e = NULL;
@@ -276,7 +311,8 @@ bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, 
 	e->srtp = BW_SRTP_MANDATORY;
 	e->max_contacts = 1;
 	if (!ext_strings(o, key, e, err) ||
-	    !get_uint(o, key, "max_contacts", 1, BW_EXT_MAX_CONTACTS, &e->max_contacts, err))
+	    !get_uint(o, key, "max_contacts", 1, BW_EXT_MAX_CONTACTS, &e->max_contacts, err) ||
+	    !ext_forwards(o, key, e, err))
 		g_clear_pointer(&e, bw_extension_free);
 out:
 	g_clear_object(&parser);

@@ -75,7 +75,8 @@ gboolean bw_route_default(const bw_directory *d, bw_call_attempt *a, guint n)
 {
 	if (!a->dialed || !*a->dialed)
 		return FALSE;
-	if (a->caller.kind == BW_PARTY_TRUNK)
+	/* a forward dials for the forwarding extension, even on a trunk's call */
+	if (a->caller.kind == BW_PARTY_TRUNK && a->type != BW_CALL_FORWARD)
 		return n == 0 && route_from_trunk(d, a);
 	const bw_extension *e = g_hash_table_lookup(d->ext, a->dialed);
 	if (e) {

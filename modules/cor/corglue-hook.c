@@ -107,6 +107,8 @@ gboolean cor_glue_request(const cor_glue *g, cor_sig *s, bw_call_attempt *a, cor
 	r->pin = a->account_pin;
 	r->call_type = a->type == BW_CALL_FORWARD ? COR_CALL_FORWARD
 		       : a->type == BW_CALL_TRANSFER ? COR_CALL_TRANSFER : COR_CALL_NORMAL;
+	/* forwards are judged from the forwarding extension too */
+	r->via = r->call_type == COR_CALL_FORWARD ? a->forwarded_by : NULL;
 	r->trunk_ok = trunk_ok;
 	r->trunk_ok_data = s;
 	/* A normal call from a trunk is inbound: the engine only routes it to

@@ -24,6 +24,8 @@ static GString *tlog;
 static guint n_out;
 static int originate_rc;
 static gboolean unreachable;
+static const char *unreachable_id;   /* this target only */
+static guint last_timeout;
 static tleg *last_out;
 
 static void logf_(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -49,6 +51,7 @@ static int drv_originate(const bw_originate *o, bw_channel **out)
 	logf_("%s originate target=%s number=%s from=%s sdp=%s", l->name, o->target->id, o->number,
 	      o->caller->number, o->sdp ? o->sdp : "-");
 	last_out = l;
+	last_timeout = o->timeout_s;
 	*out = l->ch;
 	return 0;
 }
@@ -77,7 +80,10 @@ static void drv_hangup(bw_channel *ch, int code, const char *reason)
 	g_free(l);
 }
 
-static gboolean drv_reachable(const bw_party *target) { return !unreachable; }
+static gboolean drv_reachable(const bw_party *target)
+{
+	return !unreachable && g_strcmp0(target->id, unreachable_id) != 0;
+}
 
 static const bw_channel_driver sip_drv = { "sip", drv_originate, drv_progress, drv_answer,
 					   drv_update, drv_hangup, drv_reachable };
@@ -227,6 +233,7 @@ static void fx_setup(fixture *f, gconstpointer unused)
 	n_out = 0;
 	originate_rc = 0;
 	unreachable = FALSE;
+	unreachable_id = NULL;
 	events = g_ptr_array_new_with_free_func((GDestroyNotify)bw_event_unref);
 	ended = 0;
 	f->sub = bw_bus_subscribe("call.*", NULL, 0, on_event, NULL);
@@ -452,6 +459,221 @@ static void test_hooks(fixture *f, gconstpointer unused)
 	g_assert_cmpstr(bw_event_get(ev, "dialed"), ==, "999");
 }
 
+/* ---- forwards ---- */
+
+/* Stores a record and waits until the directory has it. */
+static void reput(fixture *f, const char *key, const char *json)
+{
+	guint gen = bw_directory_generation();
+	put(f->store, key, json);
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (bw_directory_generation() == gen && g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(500);
+	g_assert_cmpuint(bw_directory_generation(), !=, gen);
+}
+
+static GString *attempts;   /* what call.authorize saw, one line each */
+
+static bw_hook_result seen_hook(void *args, bw_verdict *v, void *ud)
+{
+	const bw_call_attempt *a = args;
+	g_string_append_printf(attempts, "%s type=%d dialed=%s by=%s\n", a->caller.id, a->type,
+			       a->dialed, a->forwarded_by ? a->forwarded_by : "-");
+	if (ud && a->type == BW_CALL_FORWARD)
+		return bw_verdict_deny(v, 403, "%s", "forward barred");
+	return BW_HOOK_CONTINUE;
+}
+
+static gboolean has_event(const char *type)
+{
+	for (guint i = 0; i < events->len; i++)
+		if (g_str_equal(bw_event_type(events->pdata[i]), type))
+			return TRUE;
+	return FALSE;
+}
+
+static void test_forward_always(fixture *f, gconstpointer unused)
+{
+	reput(f, "ext/200", "{\"name\":\"Bob\",\"forward_always\":\"0301234\"}");
+	attempts = g_string_new(NULL);
+	bw_hook *h = bw_hook_add("call.authorize", 0, "test", seen_hook, NULL);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", "offerA");
+	g_assert_nonnull(c.call);
+	expect_log("out1 originate target=prov number=+49301234 from=100 sdp=offerA\n");
+	g_assert_cmpstr(attempts->str, ==, "100 type=0 dialed=200 by=-\n"
+					   "100 type=1 dialed=0301234 by=200\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "forwarded_by"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "dialed"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "callee"), ==, "+49301234");
+	g_assert_cmpstr(bw_event_get(ev, "trunk"), ==, "prov");
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==, "forwarded by 200 (always) to 0301234");
+	g_assert_true(has_event("call.forwarded"));
+
+	/* from a trunk: the forward dials out for 200, as a forward */
+	g_string_truncate(attempts, 0);
+	g_string_truncate(tlog, 0);
+	c = call_from(BW_PARTY_TRUNK, "prov", "4930555", NULL);
+	g_assert_nonnull(c.call);
+	expect_log("out2 originate target=prov number=+49301234 from=prov sdp=-\n");
+	g_assert_cmpstr(attempts->str, ==, "prov type=0 dialed=4930555 by=-\n"
+					   "prov type=1 dialed=0301234 by=200\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "forwarded_by"), ==, "200");
+	bw_hook_remove(h);
+	g_string_free(attempts, TRUE);
+}
+
+static void test_forward_busy(fixture *f, gconstpointer unused)
+{
+	reput(f, "ext/300", "{\"name\":\"Carol\"}");
+	reput(f, "ext/200", "{\"name\":\"Bob\",\"forward_busy\":\"300\"}");
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", "o");
+	g_assert_cmpuint(last_timeout, ==, BW_CALL_NO_ANSWER_S);
+	tleg *out = last_out;
+	leg_op(OP_FAILED, out, 486, NULL, "Busy Here");
+	g_free(out);
+	/* the caller's leg stays: no hangup, the forward rings */
+	expect_log("out1 originate target=200 number=200 from=100 sdp=o\n"
+		   "out2 originate target=300 number=300 from=100 sdp=o\n");
+	leg_op(OP_ANSWERED, last_out, 0, "ans", NULL);
+	expect_log("in answer ans\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "answered");
+	g_assert_cmpstr(bw_event_get(ev, "callee"), ==, "300");
+	g_assert_cmpstr(bw_event_get(ev, "forwarded_by"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==, "forwarded by 200 (busy) to 300");
+
+	/* no answer is not busy: that failure is relayed */
+	g_string_truncate(tlog, 0);
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	out = last_out;
+	leg_op(OP_FAILED, out, 480, NULL, "no answer");
+	g_free(out);
+	expect_log("out3 originate target=200 number=200 from=100 sdp=-\n"
+		   "in hangup 480 480 no answer\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "forwarded_by"), ==, "");
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+}
+
+static void test_forward_noanswer(fixture *f, gconstpointer unused)
+{
+	reput(f, "ext/300", "{\"name\":\"Carol\"}");
+	reput(f, "ext/200", "{\"forward_noanswer\":\"300\",\"forward_noanswer_s\":7}");
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	/* the driver rings for the forward's time, then fails the leg (480) */
+	g_assert_cmpuint(last_timeout, ==, 7);
+	tleg *out = last_out;
+	leg_op(OP_RINGING, out, 180, NULL, NULL);
+	leg_op(OP_FAILED, out, 480, NULL, "no answer");
+	g_free(out);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=-\n"
+		   "in progress 180 -\n"
+		   "out2 originate target=300 number=300 from=100 sdp=-\n");
+	g_assert_cmpuint(last_timeout, ==, BW_CALL_NO_ANSWER_S);
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==, "forwarded by 200 (no answer) to 300");
+	g_string_truncate(tlog, 0);
+
+	/* not reachable at all: forwarded at once */
+	unreachable_id = "200";
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_nonnull(c.call);
+	expect_log("out3 originate target=300 number=300 from=100 sdp=-\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "forwarded_by"), ==, "200");
+}
+
+static void test_forward_loop(fixture *f, gconstpointer unused)
+{
+	reput(f, "ext/300", "{\"forward_always\":\"200\"}");
+	reput(f, "ext/200", "{\"forward_always\":\"300\"}");
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 482);
+	g_assert_nonnull(strstr(c.reason, "more than 3 forwards"));
+	expect_log("");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "failed");
+	g_assert_cmpstr(bw_event_get(ev, "forwarded_by"), ==, "200");
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==,
+			"forwarded by 200 (always) to 300; forwarded by 300 (always) to 200; "
+			"forwarded by 200 (always) to 300");
+	guint n = 0;
+	for (guint i = 0; i < events->len; i++)
+		n += g_str_equal(bw_event_type(events->pdata[i]), "call.forwarded");
+	g_assert_cmpuint(n, ==, BW_CALL_FORWARD_HOPS);
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+}
+
+static void test_forward_denied(fixture *f, gconstpointer unused)
+{
+	reput(f, "ext/200", "{\"forward_always\":\"0301234\",\"forward_busy\":\"0309\"}");
+	attempts = g_string_new(NULL);
+	bw_hook *h = bw_hook_add("call.authorize", 0, "test", seen_hook, GINT_TO_POINTER(1));
+	incoming c = call_from(BW_PARTY_TRUNK, "prov", "4930555", NULL);
+	g_assert_null(c.call);
+	g_assert_cmpint(c.code, ==, 403);
+	g_assert_cmpstr(c.reason, ==, "forward barred");
+	expect_log("");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "denied");
+	g_assert_cmpstr(bw_event_get(ev, "forwarded_by"), ==, "200");
+
+	/* on busy: the caller gets the forward's refusal */
+	reput(f, "ext/200", "{\"forward_busy\":\"0309\"}");
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	tleg *out = last_out;
+	g_string_truncate(tlog, 0);
+	leg_op(OP_FAILED, out, 486, NULL, "Busy Here");
+	g_free(out);
+	expect_log("in hangup 403 forward barred\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "disposition"), ==, "denied");
+	bw_hook_remove(h);
+	g_string_free(attempts, TRUE);
+	(void)c;
+}
+
+static void test_forward_records(void)
+{
+	GError *err = NULL;
+	const char *ok = "{\"forward_always\":\"0049301\",\"forward_noanswer_s\":120}";
+	bw_extension *e = bw_dir_parse_ext("200", ok, strlen(ok), &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(e->forward_always, ==, "0049301");
+	g_assert_null(e->forward_busy);
+	g_assert_cmpuint(e->forward_noanswer_s, ==, 120);
+	bw_extension *copy = bw_extension_copy(e);
+	g_assert_cmpstr(copy->forward_always, ==, "0049301");
+	bw_extension_free(copy);
+	bw_extension_free(e);
+	static const char *const bad[][2] = {
+		{ "{\"forward_busy\":\"12a\"}", "forward_busy" },
+		{ "{\"forward_noanswer\":3}", "forward_noanswer" },
+		{ "{\"forward_always\":\"200\"}", "itself" },
+		{ "{\"forward_noanswer_s\":4}", "from 5 to 120" },
+		{ "{\"forward_noanswer_s\":121}", "from 5 to 120" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_null(bw_dir_parse_ext("200", bad[i][0], strlen(bad[i][0]), &err));
+		g_assert_error(err, BW_CALL_ERROR, BW_CALL_ERROR_INVALID);
+		g_assert_nonnull(strstr(err->message, bad[i][1]));
+		g_clear_error(&err);
+	}
+	e = bw_dir_parse_ext("200", "{}", 2, &err);
+	g_assert_cmpuint(e->forward_noanswer_s, ==, BW_EXT_FORWARD_NOANSWER_S);
+	bw_extension_free(e);
+}
+
 /* ---- a media service that marks what crossed it ---- */
 
 static gint media_released;
@@ -596,6 +818,12 @@ int main(int argc, char **argv)
 	ADD("max-calls", test_max_calls);
 	ADD("records-survive", test_records_survive);
 	ADD("ids", test_ids_unique);
+	ADD("forward-always", test_forward_always);
+	ADD("forward-busy", test_forward_busy);
+	ADD("forward-noanswer", test_forward_noanswer);
+	ADD("forward-loop", test_forward_loop);
+	ADD("forward-denied", test_forward_denied);
+	g_test_add_func("/call/forward-records", test_forward_records);
 	g_test_add_func("/call/record-dropped", test_record_dropped);
 	int rc = g_test_run();
 	bw_channel_driver_unregister("sip");

@@ -55,6 +55,10 @@ typedef struct bw_call_attempt {
 	bw_party target;           /* call.route output */
 	char target_number[64];    /* number to send to the target (trunks) */
 	char note[128];            /* shown on the call record (e.g. "ARS plan 2") */
+	/* BW_CALL_FORWARD: the extension whose forward setting made this
+	 * attempt (the caller is still the original caller); NULL otherwise.
+	 * Appended last so the fields above keep their offsets. */
+	const char *forwarded_by;
 } bw_call_attempt;
 
 /* ---- drivers ---- */
@@ -144,7 +148,9 @@ const char *bw_call_id(const bw_call *call);
 /* ---- the directory: extensions, trunks, routes (from the store) ----
  * Provisioned as JSON in the system store (docs/provisioning.md):
  *   ext/<number>        {"name", "sip_user", "ha1_md5", "ha1_sha256", "cor",
- *                        "cos", "srtp": "mandatory|optional|off", "max_contacts"}
+ *                        "cos", "srtp": "mandatory|optional|off", "max_contacts",
+ *                        "forward_always", "forward_busy", "forward_noanswer",
+ *                        "forward_noanswer_s"}
  *   trunk/<name>        owned by the trunk's driver (e.g. sip: registrar,
  *                        credentials, transport); "driver": "sip"
  *   route/out/<prefix>  {"trunk", "strip", "prepend"}   outgoing by prefix
@@ -156,6 +162,12 @@ typedef struct bw_extension {
 	char *number, *name, *sip_user, *ha1_md5, *ha1_sha256, *cor, *cos;
 	bw_srtp_policy srtp;
 	guint max_contacts;
+	/* Call forwarding (NULL: none): numbers dialled again, as a
+	 * BW_CALL_FORWARD attempt by this extension, always / when it is busy
+	 * (486) / when it does not answer within forward_noanswer_s (5-120,
+	 * default 20) or is unreachable. Appended last. */
+	char *forward_always, *forward_busy, *forward_noanswer;
+	guint forward_noanswer_s;
 } bw_extension;
 /* HA1 as lowercase hex over "user:realm:secret" with G_CHECKSUM_MD5 or
  * G_CHECKSUM_SHA256 (g_free): what every provisioning path stores instead
