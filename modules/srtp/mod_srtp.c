@@ -4,10 +4,9 @@
  * bulwark/call.h) from start to stop; the call engine passes every SDP of
  * a call through it on the signalling thread. Each leg gets relay ports
  * bound from the configured range for the call only, its own SRTP keys
- * and its policy (the caller's from the "call.authorize" hook, the
- * target's from the attempt the hook saw: call.h gives the media service
- * no other way to learn them). Relay threads start in start and stop in
- * stop; `bulwarkctl media` lists the streams. Configuration:
+ * and its policy (bw_channel_srtp of the caller's leg, bw_call_target_srtp
+ * for the target's leg while it is originated). Relay threads start in
+ * start and stop in stop; `bulwarkctl media` lists the streams. Configuration:
  * <module name="srtp" ports="40000-40499" threads="2" rate-limit-factor="3"
  * replay-window="128" address="192.0.2.10"/>, see docs/srtp.md. */
 #include <bulwark/bulwark.h>
@@ -16,7 +15,6 @@
 #include <bulwark/service.h>
 #include <bulwark/thread.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "relay.h"
@@ -27,8 +25,6 @@ typedef struct srtp_mod {
 	char addr[64];
 	bw_relay *relay;
 	bw_anchor *anchor;               /* signalling thread */
-	GHashTable *attempts;            /* call id -> bw_call_attempt* (hook to offer) */
-	bw_hook *hook;
 	gboolean ctl_added;
 } srtp_mod;
 
@@ -80,19 +76,6 @@ static void srtp_secure(void *leg, gboolean secure)
 	bw_channel_set_secure(leg, secure);
 }
 
-static bw_hook_result srtp_on_authorize(void *args, bw_verdict *v, void *user_data)
-{
-	bw_call_attempt *a = args;
-	srtp_mod *m = srtp_live;
-	(void)v;
-	(void)user_data;
-	if (m && a && a->call_id) {
-		bw_anchor_policy(m->anchor, a->call_id, 0, a->caller.srtp);
-		g_hash_table_replace(m->attempts, g_strdup(a->call_id), a);
-	}
-	return BW_HOOK_CONTINUE;
-}
-
 static char *srtp_offer(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
 			char *reason, gsize reason_len)
 {
@@ -102,12 +85,12 @@ static char *srtp_offer(bw_call *call, bw_channel *from, bw_channel *to, const c
 		g_strlcpy(reason, "the media relay is stopping", reason_len);
 		return NULL;
 	}
-	/* The first offer of an outbound attempt happens while the engine's
-	 * attempt (seen by our call.authorize hook) is still on its stack,
-	 * with the routed target's policy filled in. */
-	const bw_call_attempt *a = to ? NULL : g_hash_table_lookup(m->attempts, id);
-	if (!to)
-		bw_anchor_policy(m->anchor, id, 1, a ? a->target.srtp : BW_SRTP_MANDATORY);
+	/* The first offer of an outbound attempt comes before that leg
+	 * exists: the engine tells the routed target's policy by the call. */
+	if (!to) {
+		bw_anchor_policy(m->anchor, id, 0, bw_channel_srtp(from));
+		bw_anchor_policy(m->anchor, id, 1, bw_call_target_srtp(call));
+	}
 	return bw_anchor_offer(m->anchor, id, from, to, sdp, reason, reason_len);
 }
 
@@ -119,7 +102,6 @@ static char *srtp_answer(bw_call *call, bw_channel *from, bw_channel *to, const 
 		g_strlcpy(reason, "the media relay is stopping", reason_len);
 		return NULL;
 	}
-	g_hash_table_remove(m->attempts, bw_call_id(call));   /* its stack frame is gone */
 	return bw_anchor_answer(m->anchor, bw_call_id(call), from, to, sdp, reason, reason_len);
 }
 
@@ -128,7 +110,6 @@ static void srtp_release(bw_call *call)
 	srtp_mod *m = srtp_live;
 	if (!m)
 		return;
-	g_hash_table_remove(m->attempts, bw_call_id(call));
 	bw_anchor_release(m->anchor, bw_call_id(call));
 }
 
@@ -164,8 +145,6 @@ static void srtp_free(srtp_mod *m)
 {
 	bw_anchor_free(m->anchor);
 	bw_relay_free(m->relay);
-	if (m->attempts)
-		g_hash_table_destroy(m->attempts);
 	g_free(m);
 }
 
@@ -193,7 +172,6 @@ static void srtp_detach(void *p)
 	srtp_live = NULL;
 	bw_anchor_free(m->anchor);   /* every call's streams removed, ports closed */
 	m->anchor = NULL;
-	g_hash_table_remove_all(m->attempts);
 }
 
 static int srtp_start(bw_module *mod)
@@ -206,11 +184,9 @@ static int srtp_start(bw_module *mod)
 		return EIO;
 	}
 	m->anchor = bw_anchor_new(m->relay, m->addr, srtp_secure);
-	m->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int rc = bw_sig_call_sync(srtp_attach, m, 5000);
 	if (rc == ESHUTDOWN)
 		srtp_attach(m);
-	m->hook = bw_hook_add("call.authorize", INT_MIN, "srtp", srtp_on_authorize, NULL);
 	m->ctl_added = bw_ctl_command_add("media", 1, 1, "media",
 					  "relayed media streams: addresses, packets, drops",
 					  srtp_ctl_media, m) == 0;
@@ -235,7 +211,6 @@ static void srtp_stop(bw_module *mod)
 	if (m->ctl_added)
 		bw_ctl_command_remove("media");
 	m->ctl_added = FALSE;
-	g_clear_pointer(&m->hook, bw_hook_remove);
 	if (!m->relay)
 		return;
 	int rc = bw_sig_call_sync(srtp_detach, m, 5000);
@@ -249,7 +224,6 @@ static void srtp_stop(bw_module *mod)
 	}
 	bw_relay_free(m->relay);
 	m->relay = NULL;
-	g_clear_pointer(&m->attempts, g_hash_table_destroy);
 }
 
 static void srtp_fini(bw_module *mod)
