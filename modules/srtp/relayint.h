@@ -88,6 +88,16 @@ struct bw_relay {
 	bw_metric *packets, *dropped, *auth_failed, *streams_gauge;
 };
 
+typedef struct relay_out {
+	int fd;
+	const struct sockaddr_storage *to;
+} relay_out;
+
+/* relaypkt.c: one datagram p (len, in a RELAY_BUF buffer) from src on k:
+ * checked, latched, unprotected and protected in place, counted. TRUE
+ * when it is to be sent as *o; exposed for the fuzz harness. */
+gboolean bw_relay_pkt_one(relay_thread *t, relay_sock *k, guint8 *p, size_t *len,
+			  const struct sockaddr_storage *src, gint64 now, relay_out *o);
 /* relaypkt.c: everything readable on one socket, forwarded in batches. */
 void bw_relay_pkt_read(relay_thread *t, relay_sock *k);
 /* relaypkt.c: the pending metric deltas, once per epoll round. */

@@ -101,13 +101,7 @@ static gboolean relay_source_ok(bw_relay_stream *s, guint l, gboolean rtcp_sock,
 	return TRUE;
 }
 
-typedef struct relay_out {
-	int fd;
-	const struct sockaddr_storage *to;
-} relay_out;
-
-/* TRUE when p (len) is to be sent as *o. */
-static gboolean relay_one(relay_thread *t, relay_sock *k, guint8 *p, size_t *len,
+gboolean bw_relay_pkt_one(relay_thread *t, relay_sock *k, guint8 *p, size_t *len,
 			  const struct sockaddr_storage *src, gint64 now, relay_out *o)
 {
 	bw_relay_stream *s = k->s;
@@ -219,7 +213,7 @@ void bw_relay_pkt_read(relay_thread *t, relay_sock *k)
 		for (int i = 0; i < n; i++) {
 			size_t len = t->in[i].msg_len;
 			relay_out o;
-			if (relay_one(t, k, t->buf[i], &len, &t->src[i], now, &o))
+			if (bw_relay_pkt_one(t, k, t->buf[i], &len, &t->src[i], now, &o))
 				relay_queue(t, (guint)i, len, &o);
 		}
 		if (t->n_out)
