@@ -173,6 +173,8 @@ static void publish_denied(const bw_call_attempt *a, const cor_decision *d)
 	bw_event_add(ev, "period", cor_period_name(d->period));
 	bw_event_addf(ev, "cor", "%u", d->cor_group);
 	bw_event_add(ev, "reason", cor_why_text(d->why));
+	if (a->forwarded_by)
+		bw_event_add(ev, "forwarded_by", a->forwarded_by);
 	if (a->call_id)
 		bw_event_add(ev, "call_id", a->call_id);
 	bw_event_publish(ev);

@@ -4,10 +4,13 @@ with a raw SIP provider behind a peer trunk (it records each INVITE's
 number and answers 486, which bulwarkd relays back). A barred
 international call is refused with 403 and the reason; an emergency call
 goes through in night service; a verified account code unlocks one call;
-the call records carry the decision (note)."""
+the call records carry the decision (note). Forwards: a call from the
+peer trunk to a DID whose extension forwards always to an external number
+is refused (403, cor.denied by the interconnect matrix: trunk to trunk),
+while an extension's call to the same extension is forwarded out."""
 import json, os, queue, re, shutil, socket, sys, threading, time
 from bwtest import Tap, Daemon, pick_port, src
-from sipraw import ext_json
+from sipraw import ext_json, SipRaw
 from baresipfix import Baresip
 
 if shutil.which("baresip") is None:
@@ -128,7 +131,7 @@ with Daemon(t, modules=MODS) as d:
     rc, out, err = d.ctl("cdr")
     t.ok("Number unobtainable: barred by international" in out,
          "the call record carries the reason", out + err)
-    ended.wait_for(lambda l: "112" in l, 10)
+    ended.wait_for(lambda l: "dialed=0112" in l, 10)   # not "112": ids and times hold it too
     lines = "\n".join(ended.seen)
     ended.close()
     t.ok("cor deny: international period=day cor=1" in lines,
@@ -139,6 +142,61 @@ with Daemon(t, modules=MODS) as d:
     t.ok("*1234*" not in lines and "*1234*" not in out,
          "no PIN in call.ended events or call records", lines + out)
     t.ok("1234*" not in d.output(), "no PIN in the daemon's log")
+
+    # Forwards: extension 200 (DID 4930555) forwards always to a national
+    # number. Its CoR and CoS allow that, so only the interconnect matrix
+    # can stop a trunk's call being forwarded out on a trunk.
+    for key, val in (("ext/200", ext_json("200", "bob", "test", "pw-bob")),
+                     ("route/did/4930555", '{"extension": "200"}'),
+                     ("cor/cos/2", '{"name": "forwarder", "external": true, '
+                                   '"forward_external": true}'),
+                     ("cor/ext/200", '{"cor": 3, "cos": 2}')):
+        rc, _o, err = d.ctl("store", "put", key, val)
+        t.ok(rc == 0, "%s provisioned" % key, err)
+    rc, out, err = d.ctl("service", "auto")
+    rc, out, err = d.ctl("ext", "set", "200", "forward-always=00301234567")
+    t.ok(rc == 0, "ext set 200 forward-always", out + err)
+    rc, out, err = d.ctl("ext", "show", "200")
+    t.ok("forward-always: 00301234567" in out, "ext show gives the forward", out + err)
+    ev = d.events("cor.*")
+    ended = d.events("call.ended")
+    for stream in (ev, ended):   # subscribed once the greeting is out
+        stream.wait_for(lambda l: l.startswith("(streaming"), 5)
+    sdp = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\n"
+           b"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
+    c = SipRaw("udp", ("127.0.0.1", port), local_ip="127.0.0.2")
+    uri = "sip:4930555@127.0.0.1:%d" % port
+    branch = "z9hG4bKfwd%d" % os.getpid()
+    r = c.request("INVITE", uri, user="0612345678", to_user="4930555", branch=branch,
+                  headers=("Contact: <sip:0612345678@127.0.0.2:%d>" % c.local[1],
+                           "Content-Type: application/sdp"), body=sdp, timeout=10)
+    t.ok(r is not None and r.code == 403 and "Number unobtainable" in r.reason,
+         "a trunk's call to a DID that forwards to a trunk is refused with 403 and the reason", r)
+    t.ok(prov.invites.empty(), "...and never reaches the provider")
+    if r is not None:
+        c.cseq -= 1   # the ACK of a final answer repeats the INVITE's CSeq and branch
+        c.send_raw(c.build("ACK", uri, user="0612345678", to_user="4930555", branch=branch))
+    c.close()
+    t.ok(ev.wait_for(lambda l: "cor.denied" in l and 'rule="interconnect matrix' in l
+                     and "forwarded_by=200" in l and "trunk=carrier" in l, 5),
+         "cor.denied names the interconnect rule, the trunk and the forwarding extension",
+         ev.seen)
+    t.ok(ended.wait_for(lambda l: "forwarded_by=200" in l and "disposition=denied" in l, 5),
+         "call.ended carries forwarded_by", ended.seen)
+
+    with Baresip(t, "alice", "pw-alice", "127.0.0.1", port) as a:
+        t.ok(a.wait_registered(10), "alice registered again", a.output()[-1500:])
+        a.dial("200")
+        t.ok(prov.wait_invite() == "0301234567",
+             "an internal caller's call to 200 is forwarded out (its CoR allows it)",
+             a.output()[-800:])
+        ok, e = closed_with(a, ["486"], 10)
+        t.ok(ok, "the forward's answer comes back to the caller", e)
+    t.ok(ended.wait_for(lambda l: "forwarded_by=200" in l and "caller=100" in l
+                        and "forwarded by 200 (always) to 00301234567" in l, 10),
+         "the call record notes the forward", ended.seen)
+    ev.close()
+    ended.close()
 
 prov.close()
 t.done()
