@@ -381,6 +381,23 @@ static void b2b_caller_clear(b2b_caller *c)
 	g_clear_pointer(&c->trunk_srtp, g_free);
 }
 
+/* A trunk's SRTP policy from its directory record ("srtp", default off:
+ * providers rarely offer SRTP). */
+static bw_srtp_policy b2b_trunk_srtp(const char *trunk)
+{
+	g_autofree char *json = bw_trunk_json(trunk);
+	g_autoptr(GError) err = NULL;
+	sip_trunk_cfg *cfg = json ? sip_trunk_cfg_parse(trunk, json, strlen(json), &err) : NULL;
+	bw_srtp_policy p = BW_SRTP_OFF;
+	if (cfg && cfg->srtp && !strcmp(cfg->srtp, "mandatory"))
+		p = BW_SRTP_MANDATORY;
+	else if (cfg && cfg->srtp && !strcmp(cfg->srtp, "optional"))
+		p = BW_SRTP_OPTIONAL;
+	if (cfg)
+		sip_trunk_cfg_free(cfg);
+	return p;
+}
+
 static gboolean b2b_caller_identify(const struct sip_msg *msg, b2b_caller *c)
 {
 	const char *trunk = sip_trunk_identify(msg);
@@ -395,7 +412,7 @@ static gboolean b2b_caller_identify(const struct sip_msg *msg, b2b_caller *c)
 			c->display = g_strndup(msg->from.dname.p, msg->from.dname.l);
 		c->party.number = c->number;
 		c->party.display = c->display;
-		c->party.srtp = BW_SRTP_OPTIONAL;   /* the directory's trunk record rules */
+		c->party.srtp = b2b_trunk_srtp(trunk);
 		return TRUE;
 	}
 	if (sip_auth_request(msg, true, &c->ext) != 0)
