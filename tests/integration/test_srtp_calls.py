@@ -8,11 +8,20 @@ either phone leg. During the call `bulwarkctl media` shows two SRTP legs
 and `bulwarkctl calls` says secure=yes/yes, also after a hold and resume
 (re-INVITEs through the relay); after the BYE nothing listens
 in the range (ss) and the call record says secure=yes/yes. An extension
-whose policy is mandatory calling with plain RTP is refused (488). A control call in plain RTP (optional extensions,
+whose policy is mandatory calling with plain RTP is refused (488).
+Trunks (sipp as the provider, an IP peer): an SRTP phone calls out through
+a trunk with "srtp":"off"; the provider gets plain RTP (capture: the tone
+in clear on the trunk leg, none on the phone leg) and echoes it (sipp
+-rtp_echo), so the phone hears its own tone back through the relay; the
+call record says secure=yes/no. A trunk with "srtp":"mandatory" gets an
+SRTP offer (RTP/SAVP with a=crypto, read from sipp's message trace) and
+the call is secure=yes/yes; a plain offer coming in from that trunk is
+refused with 488, one from the "off" trunk reaches an SRTP phone
+(secure=no/yes). A control call in plain RTP (optional extensions,
 phones without SRTP) shows the capture check does see the tone in clear.
-Needs the sip module, baresip (srtp.so), dumpcap, tshark and ss."""
+Needs the sip module, baresip (srtp.so), sipp, dumpcap, tshark and ss."""
 import json, math, os, random, shutil, socket, struct, subprocess, tempfile, time, wave
-from bwtest import Tap, Daemon, pick_port
+from bwtest import Tap, Daemon, pick_port, src
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -120,16 +129,17 @@ def wait_until(pred, timeout):
     return pred()
 
 
-def plain_tone_packets(pcap):
+def plain_tone_packets(pcap, keep=lambda sport, dport: True):
     """Packets on relay ports whose 160-byte payload repeats with the
-    tone's 8-sample period: plain G.711 of the tone."""
+    tone's 8-sample period: plain G.711 of the tone. keep(sport, dport)
+    selects the packets counted."""
     out = subprocess.run(["tshark", "-r", pcap, "-T", "fields", "-e", "udp.srcport",
                           "-e", "udp.dstport", "-e", "udp.payload"],
                          capture_output=True, text=True).stdout
     plain = total = 0
     for line in out.splitlines():
         f = line.split("\t")
-        if len(f) < 3 or not f[2]:
+        if len(f) < 3 or not f[2] or not keep(int(f[0]), int(f[1])):
             continue
         data = bytes.fromhex(f[2].replace(":", ""))
         if len(data) < 172:
@@ -279,6 +289,161 @@ def plain_control(d, tmp):
     t.ok(plain > 50, "control: the capture check sees the tone in clear (%d of %d)" % (plain, total))
 
 
+PLAIN_IP, SEC_IP = "127.0.0.2", "127.0.0.3"   # the providers, trusted by address
+
+
+def pick_udp(ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ip, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
+    err = os.path.join(tmp, scenario + ".err")
+    cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
+           "-m", "1", "-timeout", str(timeout), "-timeout_error", "-nostdin",
+           "-trace_err", "-error_file", err] + list(args)
+    if background:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
+    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(err)[-1500:]
+
+
+def sipp_done(p):
+    try:
+        return p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return None
+
+
+def trunk_provision(d, name, ip, uas_port, srtp, prefix):
+    rec = {"driver": "sip", "mode": "peer", "address": ip, "proxy": "sip:%s:%d" % (ip, uas_port),
+           "transport": "udp", "srtp": srtp}
+    rc, _o, err = d.ctl("store", "put", "trunk/" + name, json.dumps(rec))
+    rc2, _o, err2 = d.ctl("store", "put", "route/out/" + prefix,
+                          json.dumps({"trunk": name, "strip": 1}))
+    up = wait_until(lambda: any(l.startswith(name + "\t") for l in d.ctl("trunks")[1].splitlines()),
+                    5)
+    t.ok(rc == 0 and rc2 == 0 and up, "trunk %s (srtp %s) and route %s provisioned"
+         % (name, srtp, prefix), err + err2)
+
+
+def trunk_plain(d, tmp):
+    """SRTP phone -> trunk with srtp off: the relay bridges SRTP and RTP."""
+    uas_port, media = pick_udp(PLAIN_IP), pick_udp(PLAIN_IP)
+    trunk_provision(d, "plain", PLAIN_IP, uas_port, "off", "9")
+    cap, pcap, _ok = capture_start(tmp)
+    uas = sipp(tmp, "uas_provider.xml", PLAIN_IP, "-p", str(uas_port), "-mi", PLAIN_IP,
+               "-mp", str(media), "-rtp_echo", background=True)
+    time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
+        t.ok(a.wait_registered(10), "trunk: SRTP phone 100 registered")
+        a.dial("90987654321")
+        est = a.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 15)
+        t.ok(est is not None, "SRTP phone -> plain trunk: the provider answers",
+             a.output()[-2000:] + d.output()[-3000:])
+        rc, out, err = d.ctl("media")
+        legs = [l for l in out.splitlines() if " leg " in l]
+        t.ok(len(legs) == 2 and " srtp " in legs[0] and " rtp " in legs[1],
+             "bulwarkctl media: the phone's leg SRTP, the trunk's leg RTP", out + err)
+        t.ok("yes/no" in d.ctl("calls")[1], "bulwarkctl calls says secure=yes/no",
+             d.ctl("calls")[1])
+        closed = a.wait_event(lambda e: typ(e) == "CALL_CLOSED", TONE_S + 15)
+        if closed is None:
+            a.hangup()
+        rec = wait_until(lambda: recorded(a), 5)
+        time.sleep(0.5)   # sndfile closes the file after the call: nothing to wait on
+        if rec:
+            secs, freq = tone_stats(*samples_of(rec))
+            t.ok(abs(freq - TONE_HZ) < 20 and secs >= TONE_S * 0.5,
+                 "the phone hears its tone echoed by the provider: %.0f Hz for %.2f s"
+                 % (freq, secs))
+        else:
+            t.ok(False, "the phone recorded the provider's echo", os.listdir(a.record_dir))
+    t.ok(sipp_done(uas) == 0, "the provider saw ACK and BYE (sipp exit 0)",
+         read(os.path.join(tmp, "uas_provider.xml.err"))[-1500:])
+    wait_until(lambda: listening_in_range(d) == [], 10)
+    cap.terminate()
+    cap.wait(10)
+    to_uas, _n = plain_tone_packets(pcap, lambda sp, dp: dp == media)
+    from_uas, _n = plain_tone_packets(pcap, lambda sp, dp: sp == media)
+    t.ok(to_uas > 50 and from_uas > 50, "capture: the trunk leg carries the tone in clear "
+         "(%d packets to the provider, %d echoed back)" % (to_uas, from_uas))
+    plain, total = plain_tone_packets(pcap, lambda sp, dp: media not in (sp, dp))
+    t.ok(total > 50 and plain == 0, "capture: %d packets on the phone leg, %d in clear"
+         % (total, plain))
+    out = d.ctl("cdr")[1]
+    t.ok(any("0987654321" in l and "secure=yes/no" in l for l in out.splitlines()),
+         "the call record says secure=yes/no", out)
+
+
+def trunk_srtp(d, tmp):
+    """A trunk with srtp mandatory gets an SRTP offer."""
+    uas_port = pick_udp(SEC_IP)
+    trunk_provision(d, "sec", SEC_IP, uas_port, "mandatory", "8")
+    trace = os.path.join(tmp, "srtp_msgs.log")
+    uas = sipp(tmp, "uas_provider_srtp.xml", SEC_IP, "-p", str(uas_port), "-mi", SEC_IP,
+               "-mp", str(pick_udp(SEC_IP)), "-trace_msg", "-message_file", trace,
+               background=True)
+    time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+    with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
+        a.wait_registered(10)
+        a.dial("80611223344")
+        est = a.wait_event(lambda e: typ(e) == "CALL_ESTABLISHED", 15)
+        t.ok(est is not None, "SRTP phone -> SRTP trunk: the provider answers with SRTP",
+             a.output()[-2000:] + d.output()[-3000:])
+        calls = d.ctl("calls")[1]
+        t.ok("yes/yes" in calls, "bulwarkctl calls says secure=yes/yes", calls)
+        a.hangup()
+        a.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
+    sipp_done(uas)
+    msgs = read(trace)
+    invite = msgs[msgs.find("INVITE sip:"):]
+    invite = invite[:invite.find("----")] if "----" in invite else invite
+    t.ok("m=audio" in invite and "RTP/SAVP" in invite and
+         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" in invite,
+         "the SRTP trunk got an SRTP offer (RTP/SAVP, a=crypto)", invite[:1500])
+
+
+def trunk_inbound(d, tmp):
+    """Calls from the trunks: the caller's policy is the trunk's."""
+    d.ctl("store", "put", "route/did/5551000", json.dumps({"extension": "101"}))
+    with SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port, extra_account=";answermode=auto") as b:
+        t.ok(b.wait_registered(10), "trunk: SRTP phone 101 registered (auto answer)")
+        rc, out = sipp(tmp, "uac_did_488.xml", SEC_IP, "-s", "5551000", "-p",
+                       str(pick_udp(SEC_IP)), "127.0.0.1:%d" % port)
+        t.ok(rc == 0, "a plain offer from the mandatory trunk is refused with 488", out)
+        t.ok(b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 1) is None, "101 never rang")
+        rc, out = sipp(tmp, "uac_did.xml", PLAIN_IP, "-s", "5551000", "-p",
+                       str(pick_udp(PLAIN_IP)), "127.0.0.1:%d" % port)
+        t.ok(rc == 0, "a plain offer from the trunk with srtp off reaches the SRTP phone",
+             out + d.output()[-2000:])
+    cdr = d.ctl("cdr")[1]
+    t.ok(any("0612345678 -> 101 answered" in l and "secure=no/yes" in l
+             for l in cdr.splitlines()), "the call record says secure=no/yes", cdr)
+
+
+def trunks(d, tmp):
+    if not shutil.which("sipp"):
+        t.ok(True, "trunk cases # SKIP sipp is not installed")
+        return
+    trunk_plain(d, tmp)
+    trunk_srtp(d, tmp)
+    trunk_inbound(d, tmp)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="bwsrtp-")
     try:
@@ -291,6 +456,7 @@ def main():
             secure_call(d, tmp)
             hold_resume(d)
             plain_refused(d)
+            trunks(d, tmp)
             plain_control(d, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
