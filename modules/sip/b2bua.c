@@ -370,7 +370,6 @@ typedef struct b2b_caller {
 	bw_party party;
 	bw_extension *ext;
 	char *number, *display;
-	char *trunk_srtp;
 } b2b_caller;
 
 static void b2b_caller_clear(b2b_caller *c)
@@ -378,7 +377,6 @@ static void b2b_caller_clear(b2b_caller *c)
 	g_clear_pointer(&c->ext, bw_extension_free);
 	g_clear_pointer(&c->number, g_free);
 	g_clear_pointer(&c->display, g_free);
-	g_clear_pointer(&c->trunk_srtp, g_free);
 }
 
 /* A trunk's SRTP policy from its directory record ("srtp", default off:
@@ -388,9 +386,10 @@ static bw_srtp_policy b2b_trunk_srtp(const char *trunk)
 	g_autofree char *json = bw_trunk_json(trunk);
 	g_autoptr(GError) err = NULL;
 	sip_trunk_cfg *cfg = json ? sip_trunk_cfg_parse(trunk, json, strlen(json), &err) : NULL;
-	bw_srtp_policy p = BW_SRTP_OFF;
-	if (cfg && cfg->srtp && !strcmp(cfg->srtp, "mandatory"))
-		p = BW_SRTP_MANDATORY;
+	/* the directory's default for trunks too: secure unless configured off */
+	bw_srtp_policy p = BW_SRTP_MANDATORY;
+	if (cfg && cfg->srtp && !strcmp(cfg->srtp, "off"))
+		p = BW_SRTP_OFF;
 	else if (cfg && cfg->srtp && !strcmp(cfg->srtp, "optional"))
 		p = BW_SRTP_OPTIONAL;
 	if (cfg)
