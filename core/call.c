@@ -53,6 +53,12 @@ struct bw_call {
 	char *ring_ext;            /* the extension ringing now (busy/no-answer forwards) */
 	char *forwarded_by;        /* the last extension that forwarded the call */
 	guint hops;                /* forwards followed (BW_CALL_FORWARD_HOPS) */
+	/* the attempt being routed, kept to route it again when a trunk fails */
+	bw_call_type at_type;
+	char *at_dialed, *at_by;
+	char *ring_trunk;          /* the trunk ringing now */
+	GPtrArray *tried;          /* trunks failed for this attempt, NULL-terminated */
+	guint routes;              /* call.route runs for this attempt */
 };
 
 static GHashTable *calls;          /* id -> bw_call*, signalling thread */
@@ -237,6 +243,11 @@ static void call_free(bw_call *c)
 	g_free(c->offer);
 	g_free(c->ring_ext);
 	g_free(c->forwarded_by);
+	g_free(c->at_dialed);
+	g_free(c->at_by);
+	g_free(c->ring_trunk);
+	if (c->tried)
+		g_ptr_array_free(c->tried, TRUE);
 	g_free(c);
 }
 
@@ -496,6 +507,8 @@ static gboolean target_ring(attempt_ctx *x, bw_call_attempt *a, const bw_directo
 		return attempt_forward(x, e->number, e->forward_always, "always");
 	g_free(c->ring_ext);
 	c->ring_ext = e ? g_strdup(e->number) : NULL;
+	g_free(c->ring_trunk);
+	c->ring_trunk = a->target.kind == BW_PARTY_TRUNK ? g_strdup(a->target.id) : NULL;
 	if (originate_one(x, a, drv, e && e->forward_noanswer ? e->forward_noanswer_s
 							       : BW_CALL_NO_ANSWER_S))
 		return TRUE;
@@ -504,28 +517,122 @@ static gboolean target_ring(attempt_ctx *x, bw_call_attempt *a, const bw_directo
 	return FALSE;
 }
 
+/* ---- trunk fallback: a trunk that fails before answer with a "try
+ * elsewhere" code is excluded and the attempt routed again ---- */
+
+static gboolean retry_code(int code)
+{
+	return code == 408 || code == 480 || code == 486 ||
+	       (code >= 500 && code <= 599 && code != 501);
+}
+
+static gboolean trunk_tried(const bw_call *c, const char *id)
+{
+	for (guint i = 0; c->tried && id && i + 1 < c->tried->len; i++)
+		if (strcmp(g_ptr_array_index(c->tried, i), id) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void attempt_reset(bw_call *c, bw_call_type type, const char *dialed, const char *by)
+{
+	char *d = g_strndup(dialed, BW_CALL_TEXT_MAX), *b = g_strdup(by);   /* may alias */
+	g_free(c->at_dialed);
+	g_free(c->at_by);
+	c->at_dialed = d;
+	c->at_by = b;
+	c->at_type = type;
+	c->routes = 0;
+	if (c->tried)
+		g_ptr_array_free(c->tried, TRUE);
+	c->tried = NULL;
+}
+
+/* Excludes the failed trunk; FALSE when the attempt may not be routed again. */
+static gboolean trunk_failed(bw_call *c, const char *trunk, int code)
+{
+	if (!trunk || !retry_code(code) || !c->at_dialed || c->routes >= BW_CALL_ROUTE_ATTEMPTS)
+		return FALSE;
+	if (!c->tried)
+		c->tried = g_ptr_array_new_with_free_func(g_free);
+	else
+		g_ptr_array_remove_index(c->tried, c->tried->len - 1);   /* the NULL */
+	g_ptr_array_add(c->tried, g_strndup(trunk, BW_CALL_TEXT_MAX));
+	g_ptr_array_add(c->tried, NULL);
+	char *note = g_strdup_printf("trunk %s failed (%d)", trunk, code);
+	note_add(c, note);
+	g_free(note);
+	g_message("call %s: trunk %s failed with %d, routing again", c->id, trunk, code);
+	return TRUE;
+}
+
+static void default_route(attempt_ctx *x, bw_call_attempt *a, bw_directory *d, gboolean *ok)
+{
+	if (!x->call->tried)   /* else the trunk's failure says more */
+		attempt_fail(x, 404, "failed", "no route for the dialed number");
+	for (guint n = 0; !*ok && bw_route_default(d, a, n); n++) {
+		const char *drv = NULL;
+		target_resolve(d, a, &drv);
+		if (a->target.kind == BW_PARTY_TRUNK && trunk_tried(x->call, a->target.id))
+			continue;
+		*ok = drv && target_ring(x, a, d, drv);
+	}
+}
+
+/* call.route, then the target; again while a trunk fails and may be
+ * excluded (bounded by BW_CALL_ROUTE_ATTEMPTS). */
 static gboolean attempt_route(attempt_ctx *x, bw_call_attempt *a, bw_verdict *v)
 {
+	bw_call *c = x->call;
 	bw_directory *d = bw_directory_get();
-	gboolean ok = FALSE;
-	const char *drv = NULL;
-	bw_hook_result hr = bw_hook_run("call.route", a, v);
-	if (hr == BW_HOOK_DENY) {
-		attempt_fail(x, v->code >= 300 ? sane_final(v->code) : 403, "denied", "%s", v->reason);
-	} else if (hr == BW_HOOK_STOP) {
-		if (!target_resolve(d, a, &drv))
-			attempt_fail(x, 404, "failed", "routed to an unknown target");
-		else
-			ok = target_ring(x, a, d, drv);
-	} else {
-		attempt_fail(x, 404, "failed", "no route for the dialed number");
-		for (guint n = 0; !ok && bw_route_default(d, a, n); n++) {
-			target_resolve(d, a, &drv);
-			ok = drv && target_ring(x, a, d, drv);
+	gboolean ok = FALSE, again = TRUE;
+	char base_note[sizeof a->note];
+	g_strlcpy(base_note, a->note, sizeof base_note);
+	while (again) {
+		const char *drv = NULL;
+		again = FALSE;
+		memset(&a->target, 0, sizeof a->target);
+		a->target_number[0] = 0;
+		g_strlcpy(a->note, base_note, sizeof a->note);
+		a->tried_trunks = c->tried ? (const char *const *) c->tried->pdata : NULL;
+		memset(v, 0, sizeof *v);
+		c->routes++;
+		bw_hook_result hr = bw_hook_run("call.route", a, v);
+		if (hr == BW_HOOK_DENY) {
+			attempt_fail(x, v->code >= 300 ? sane_final(v->code) : 403, "denied", "%s",
+				     v->reason);
+		} else if (hr == BW_HOOK_STOP) {
+			if (!target_resolve(d, a, &drv))
+				attempt_fail(x, 404, "failed", "routed to an unknown target");
+			else if (!(ok = target_ring(x, a, d, drv)))
+				again = a->target.kind == BW_PARTY_TRUNK &&
+					trunk_failed(c, a->target.id, x->code);
+		} else {
+			default_route(x, a, d, &ok);
 		}
 	}
+	a->tried_trunks = NULL;   /* the array may go with the next attempt */
 	bw_directory_unref(d);
 	return ok;
+}
+
+/* A trunk leg failed before answer: route the same attempt again without
+ * it; the caller's leg keeps ringing meanwhile. FALSE when it may not. */
+static gboolean failed_reroute(bw_call *c, int code, const char *cause)
+{
+	if (!trunk_failed(c, c->ring_trunk, code))
+		return FALSE;
+	attempt_ctx x = { .call = c, .sdp = c->offer };
+	attempt_fail(&x, code, disposition_for(code), "%s", cause);
+	bw_call_attempt a = { .call_id = c->id, .caller = c->caller, .dialed = c->at_dialed,
+			      .type = c->at_type, .account_code = c->account_code,
+			      .forwarded_by = c->at_by };
+	bw_verdict v = { 0 };
+	c->out = NULL;
+	c->state = CALL_ROUTING;
+	if (!attempt_route(&x, &a, &v))
+		end_call(c, x.disposition, x.code, x.reason);
+	return TRUE;
 }
 
 /* One attempt: the call's own (forwarded_by NULL, dialed the call's) or a
@@ -551,6 +658,7 @@ static gboolean attempt_run(attempt_ctx *x, bw_call_type type, const char *diale
 		bw_event_emit("call.started", "call_id", c->id, "caller", c->caller_number,
 			      "caller_name", c->caller_name ? c->caller_name : "", "dialed",
 			      c->dialed, NULL);
+	attempt_reset(c, type, a.dialed, forwarded_by);
 	if (hr == BW_HOOK_DENY)
 		ok = attempt_fail(x, v.code >= 300 ? sane_final(v.code) : 403, "denied", "%s",
 				  v.reason[0] ? v.reason : "not allowed");
@@ -731,7 +839,8 @@ void bw_channel_failed(bw_channel *out, int code, const char *reason)
 		return;
 	}
 	char *cause = g_strdup_printf("%d %s", code, reason ? reason : "");
-	end_call(c, disposition_for(code), code, cause);
+	if (out != c->out || !failed_reroute(c, code, cause))
+		end_call(c, disposition_for(code), code, cause);
 	g_free(cause);
 	call_leave(c);
 }

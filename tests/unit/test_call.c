@@ -797,6 +797,139 @@ static void test_ids_unique(fixture *f, gconstpointer unused)
 	g_hash_table_unref(ids);
 }
 
+/* ---- trunk fallback ---- */
+
+static GString *routes_seen;   /* tried_trunks as each call.route saw them */
+
+/* ARS-like: the first trunk of ud (NULL-terminated) not tried yet. */
+static bw_hook_result fallback_hook(void *args, bw_verdict *v, void *ud)
+{
+	bw_call_attempt *a = args;
+	const char *const *trunks = ud;
+	char *tried = a->tried_trunks ? g_strjoinv(",", (char **)a->tried_trunks) : NULL;
+	g_string_append_printf(routes_seen, "tried=%s\n", tried ? tried : "-");
+	g_free(tried);
+	for (guint i = 0; trunks[i]; i++) {
+		gboolean seen = FALSE;
+		for (guint j = 0; a->tried_trunks && a->tried_trunks[j]; j++)
+			seen = seen || g_str_equal(a->tried_trunks[j], trunks[i]);
+		if (!seen) {
+			a->target.kind = BW_PARTY_TRUNK;
+			a->target.id = trunks[i];
+			g_strlcpy(a->note, "ars test", sizeof a->note);
+			return BW_HOOK_STOP;
+		}
+	}
+	return BW_HOOK_CONTINUE;
+}
+
+static void trunks_add(fixture *f, guint n)
+{
+	for (guint i = 2; i <= n; i++) {
+		char key[32];
+		g_snprintf(key, sizeof key, "trunk/prov%u", i);
+		reput(f, key, "{\"driver\":\"testtrunk\"}");
+	}
+	routes_seen = g_string_new(NULL);
+}
+
+static void fail_leg(tleg *out, int code, const char *reason)
+{
+	leg_op(OP_FAILED, out, code, NULL, reason);
+	g_free(out);   /* failed legs are the driver's to free */
+}
+
+/* The first trunk is busy: the caller keeps ringing and the second
+ * trunk answers; a trunk unreachable at once is skipped the same way. */
+static void test_trunk_fallback(fixture *f, gconstpointer unused)
+{
+	static const char *const trunks[] = { "prov", "prov2", "prov3", NULL };
+	trunks_add(f, 3);
+	bw_hook *h = bw_hook_add("call.route", 0, "test", fallback_hook, (void *)trunks);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "0301234", "o");
+	g_assert_nonnull(c.call);
+	leg_op(OP_RINGING, last_out, 180, NULL, NULL);
+	fail_leg(last_out, 486, "Busy Here");
+	tleg *out2 = last_out;
+	leg_op(OP_ANSWERED, out2, 0, "a2", NULL);
+	expect_log("out1 originate target=prov number=0301234 from=100 sdp=o\n"
+		   "in progress 180 -\n"
+		   "out2 originate target=prov2 number=0301234 from=100 sdp=o\n"
+		   "in answer a2\n");
+	g_assert_cmpstr(routes_seen->str, ==, "tried=-\ntried=prov\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "answered");
+	g_assert_cmpstr(bw_event_get(ev, "trunk"), ==, "prov2");
+	g_assert_cmpstr(bw_event_get(ev, "note"), ==, "ars test; trunk prov failed (486)");
+
+	/* unreachable at once (480), then a 503 from prov2: prov3 rings */
+	g_string_truncate(tlog, 0);
+	g_string_truncate(routes_seen, 0);
+	unreachable_id = "prov";
+	c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	g_assert_nonnull(c.call);
+	fail_leg(last_out, 503, "Service Unavailable");
+	expect_log("out3 originate target=prov2 number=0301234 from=100 sdp=-\n"
+		   "out4 originate target=prov3 number=0301234 from=100 sdp=-\n");
+	g_assert_cmpstr(routes_seen->str, ==, "tried=-\ntried=prov\ntried=prov,prov2\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	expect_log("out4 hangup 487 caller hung up\n");
+	bw_hook_remove(h);
+	g_string_free(routes_seen, TRUE);
+}
+
+/* Every trunk busy: at most BW_CALL_ROUTE_ATTEMPTS routes, then the
+ * caller gets the last failure; a "do not try elsewhere" code ends at once. */
+static void test_trunk_fallback_limit(fixture *f, gconstpointer unused)
+{
+	static const char *const trunks[] = { "prov", "prov2", "prov3", "prov4", "prov5", NULL };
+	trunks_add(f, 5);
+	bw_hook *h = bw_hook_add("call.route", 0, "test", fallback_hook, (void *)trunks);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	for (guint i = 0; i < BW_CALL_ROUTE_ATTEMPTS; i++)
+		fail_leg(last_out, 486, "Busy Here");
+	g_assert_cmpuint(n_out, ==, BW_CALL_ROUTE_ATTEMPTS);
+	g_assert_cmpstr(routes_seen->str, ==, "tried=-\ntried=prov\ntried=prov,prov2\n"
+			"tried=prov,prov2,prov3\n");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "busy");
+	g_assert_cmpstr(bw_event_get(ev, "trunk"), ==, "prov4");
+	g_assert_nonnull(strstr(tlog->str, "in hangup 486 486 Busy Here\n"));
+
+	g_string_truncate(routes_seen, 0);
+	c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	fail_leg(last_out, 404, "Not Found");
+	g_assert_cmpstr(routes_seen->str, ==, "tried=-\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "disposition"), ==, "failed");
+	(void)c;
+	bw_hook_remove(h);
+	g_string_free(routes_seen, TRUE);
+}
+
+/* When no hook routes again, the engine's default routing applies,
+ * without the trunks already tried. */
+static void test_trunk_fallback_default(fixture *f, gconstpointer unused)
+{
+	static const char *const trunks[] = { "prov2", NULL };
+	trunks_add(f, 2);
+	bw_hook *h = bw_hook_add("call.route", 0, "test", fallback_hook, (void *)trunks);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	fail_leg(last_out, 500, "Server Error");
+	expect_log("out1 originate target=prov2 number=0301234 from=100 sdp=-\n"
+		   "out2 originate target=prov number=+49301234 from=100 sdp=-\n");
+	fail_leg(last_out, 408, "Request Timeout");   /* default: prov tried, none left */
+	expect_log("in hangup 408 408 Request Timeout\n");
+	g_assert_cmpstr(routes_seen->str, ==, "tried=-\ntried=prov2\ntried=prov2,prov\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(1), "note"), ==,
+			"ars test; trunk prov2 failed (500); trunk prov failed (408)");
+	(void)c;   /* the engine ended the caller's leg: the driver freed it */
+	bw_hook_remove(h);
+	g_string_free(routes_seen, TRUE);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -823,6 +956,9 @@ int main(int argc, char **argv)
 	ADD("forward-noanswer", test_forward_noanswer);
 	ADD("forward-loop", test_forward_loop);
 	ADD("forward-denied", test_forward_denied);
+	ADD("trunk-fallback", test_trunk_fallback);
+	ADD("trunk-fallback-limit", test_trunk_fallback_limit);
+	ADD("trunk-fallback-default", test_trunk_fallback_default);
 	g_test_add_func("/call/forward-records", test_forward_records);
 	g_test_add_func("/call/record-dropped", test_record_dropped);
 	int rc = g_test_run();

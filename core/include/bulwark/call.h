@@ -59,7 +59,18 @@ typedef struct bw_call_attempt {
 	 * attempt (the caller is still the original caller); NULL otherwise.
 	 * Appended last so the fields above keep their offsets. */
 	const char *forwarded_by;
+	/* Trunk fallback: the trunks (names, NULL-terminated; NULL on the
+	 * first route of an attempt) already tried for this attempt whose
+	 * outbound leg failed before answer with a "try elsewhere" code
+	 * (originate error, 408, 480, 486, 5xx but 501). The engine runs
+	 * call.route again with the failed trunk appended, at most
+	 * BW_CALL_ROUTE_ATTEMPTS times per attempt; a route hook should pick
+	 * a trunk not in this list, or deny (503) when none is left. Appended
+	 * last. */
+	const char *const *tried_trunks;
 } bw_call_attempt;
+
+#define BW_CALL_ROUTE_ATTEMPTS 4
 
 /* ---- drivers ---- */
 
