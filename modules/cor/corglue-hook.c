@@ -4,8 +4,10 @@
  * barred by ...") or redirects to the attendant; an allowed external call
  * from an extension is counted by the fraud guard (released on
  * call.ended). "call.route" applies ARS: the first candidate trunk that is
- * not reported down becomes the target (STOP); without an ARS route it
- * CONTINUEs so the engine's default routing applies. Every denial
+ * neither reported down nor in the attempt's tried_trunks (it failed for
+ * this call) becomes the target (STOP); when every candidate is down or
+ * tried it denies 503; without an ARS route it CONTINUEs so the engine's
+ * default routing applies. Every denial
  * publishes cor.denied; a tripped guard or an external call outside day
  * service publishes cor.fraud.suspected. Never logs a PIN. */
 #define G_LOG_DOMAIN "cor"
@@ -279,6 +281,21 @@ static bw_hook_result route_to(cor_sig *s, bw_call_attempt *a, bw_party_kind kin
 	return BW_HOOK_STOP;
 }
 
+/* The trunks the route hook may still pick: up and not tried yet. */
+typedef struct route_ok {
+	const cor_sig *s;
+	const char *const *tried;
+} route_ok;
+
+static gboolean route_trunk_ok(const char *trunk, void *data)
+{
+	const route_ok *o = data;
+	for (guint i = 0; o->tried && o->tried[i] && i < COR_MAX_PARTIES; i++)
+		if (strcmp(o->tried[i], trunk) == 0)
+			return FALSE;
+	return trunk_ok(trunk, (void *) o->s);
+}
+
 bw_hook_result cor_glue_route(void *args, bw_verdict *v, void *user_data)
 {
 	cor_glue *g = user_data;
@@ -295,7 +312,14 @@ bw_hook_result cor_glue_route(void *args, bw_verdict *v, void *user_data)
 	}
 	if (!cor_glue_request(g, s, a, &r) || r.target_kind != COR_KIND_TRUNK)
 		return BW_HOOK_CONTINUE;
+	route_ok ok = { s, a->tried_trunks };
+	r.trunk_ok = route_trunk_ok;
+	r.trunk_ok_data = &ok;
 	cor_decide(s->rs, &r, &d);
+	if (d.verdict == COR_DENY && d.why == COR_WHY_NO_TRUNK) {
+		publish_denied(a, &d);
+		return bw_verdict_deny(v, 503, "Service unavailable: all trunks busy or down");
+	}
 	if (d.verdict != COR_ALLOW || d.ars_route < 0 || d.n_candidates == 0)
 		return BW_HOOK_CONTINUE;
 	gsize len = strlen(a->note);

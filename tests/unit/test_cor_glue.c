@@ -329,6 +329,47 @@ static void test_route(fixture *f, gconstpointer unused)
 	g_free(x);
 }
 
+static void route_on_sig(void *data)
+{
+	run *x = data;
+	x->route = bw_hook_run("call.route", &x->a, &x->v);
+}
+
+/* The engine routes again after a trunk failed: candidates already tried
+ * are skipped; none left (tried or down) is a 503. */
+static void test_route_tried(fixture *f, gconstpointer unused)
+{
+	static const char *const first[] = { "carrier", NULL };
+	static const char *const both[] = { "carrier", "backup", NULL };
+	static const char *const second[] = { "backup", NULL };
+	run *x = attempt(BW_PARTY_EXTENSION, "100", NULL, "00301234567", "c1");
+	x->a.tried_trunks = first;
+	g_assert_cmpint(bw_sig_call_sync(route_on_sig, x, 5000), ==, 0);
+	g_assert_cmpint(x->route, ==, BW_HOOK_STOP);
+	g_assert_cmpint(x->a.target.kind, ==, BW_PARTY_TRUNK);
+	g_assert_cmpstr(x->a.target.id, ==, "backup");
+	g_assert_cmpstr(x->a.target_number, ==, "0301234567");
+	g_free(x);
+
+	x = attempt(BW_PARTY_EXTENSION, "100", NULL, "00301234567", "c2");
+	x->a.tried_trunks = both;
+	g_assert_cmpint(bw_sig_call_sync(route_on_sig, x, 5000), ==, 0);
+	g_assert_cmpint(x->route, ==, BW_HOOK_DENY);
+	g_assert_cmpint(x->v.code, ==, 503);
+	g_assert_cmpstr(x->v.reason, ==, "Service unavailable: all trunks busy or down");
+	g_free(x);
+
+	/* one tried, the other down */
+	bw_event_emit("trunk.down", "name", "carrier", "driver", "sip", NULL);
+	sync_sig();
+	x = attempt(BW_PARTY_EXTENSION, "100", NULL, "00301234567", "c3");
+	x->a.tried_trunks = second;
+	g_assert_cmpint(bw_sig_call_sync(route_on_sig, x, 5000), ==, 0);
+	g_assert_cmpint(x->route, ==, BW_HOOK_DENY);
+	g_assert_cmpint(x->v.code, ==, 503);
+	g_free(x);
+}
+
 static void test_attendant(fixture *f, gconstpointer unused)
 {
 	run *x = call("102", "009001234", "c1");
@@ -499,6 +540,7 @@ int main(int argc, char **argv)
 	ADD("request", test_request);
 	ADD("deny", test_deny);
 	ADD("route", test_route);
+	ADD("route-tried", test_route_tried);
 	ADD("attendant", test_attendant);
 	ADD("night", test_night);
 	ADD("guard", test_guard);
