@@ -15,7 +15,7 @@ finish before the control connection exists (hence wait_registered polls
 """
 import json, os, queue, shutil, socket, struct, subprocess, tempfile, threading, time, wave
 
-from bwtest import pick_port
+from bwtest import pick_port, queue_wait
 
 
 def write_wav(path, seconds=2.0, rate=8000):
@@ -173,16 +173,7 @@ class Baresip:
         return None
 
     def wait_event(self, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                e = self.events.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            self.seen.append(e)
-            if pred(e):
-                return e
-        return None
+        return queue_wait(self.events, pred, timeout, self.seen)
 
     # ---- phone actions ----
     def reginfo(self):

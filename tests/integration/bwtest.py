@@ -73,6 +73,23 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
+def queue_wait(q, pred, timeout, seen=None):
+    """The first item from q (a queue.Queue fed by a reader thread) that
+    satisfies pred within timeout seconds, or None; every item taken is
+    appended to seen."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            item = q.get(timeout=max(0.01, end - time.time()))
+        except queue.Empty:
+            break
+        if seen is not None:
+            seen.append(item)
+        if pred(item):
+            return item
+    return None
+
+
 class Events:
     """`bulwarkctl events GLOB` in the background, its lines on a queue."""
 
@@ -89,16 +106,7 @@ class Events:
             self.lines.put(line.rstrip("\n"))
 
     def wait_for(self, pred, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = self.lines.get(timeout=max(0.01, end - time.time()))
-            except queue.Empty:
-                break
-            self.seen.append(line)
-            if pred(line):
-                return line
-        return None
+        return queue_wait(self.lines, pred, timeout, self.seen)
 
     def close(self):
         self.proc.terminate()
