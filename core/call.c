@@ -601,8 +601,16 @@ static gboolean attempt_route(attempt_ctx *x, bw_call_attempt *a, bw_verdict *v)
 		if (hr == BW_HOOK_DENY) {
 			attempt_fail(x, v->code >= 300 ? sane_final(v->code) : 403, "denied", "%s",
 				     v->reason);
+		} else if (hr == BW_HOOK_STOP && a->target.kind == BW_PARTY_TRUNK &&
+			   trunk_tried(c, a->target.id)) {
+			default_route(x, a, d, &ok);   /* a hook that ignores tried_trunks */
 		} else if (hr == BW_HOOK_STOP) {
-			if (!target_resolve(d, a, &drv))
+			if (!target_resolve(d, a, &drv) && a->target.kind == BW_PARTY_TRUNK) {
+				/* an ARS candidate not provisioned: the next one */
+				attempt_fail(x, 503, "failed", "trunk %s is not provisioned",
+					     a->target.id ? a->target.id : "?");
+				again = trunk_failed(c, a->target.id, 503);
+			} else if (!drv)
 				attempt_fail(x, 404, "failed", "routed to an unknown target");
 			else if (!(ok = target_ring(x, a, d, drv)))
 				again = a->target.kind == BW_PARTY_TRUNK &&
@@ -624,9 +632,10 @@ static gboolean failed_reroute(bw_call *c, int code, const char *cause)
 		return FALSE;
 	attempt_ctx x = { .call = c, .sdp = c->offer };
 	attempt_fail(&x, code, disposition_for(code), "%s", cause);
+	/* no account code: its PIN is gone, and a code without one must not
+	 * count as a wrong PIN; the call was authorized already */
 	bw_call_attempt a = { .call_id = c->id, .caller = c->caller, .dialed = c->at_dialed,
-			      .type = c->at_type, .account_code = c->account_code,
-			      .forwarded_by = c->at_by };
+			      .type = c->at_type, .forwarded_by = c->at_by };
 	bw_verdict v = { 0 };
 	c->out = NULL;
 	c->state = CALL_ROUTING;

@@ -823,6 +823,14 @@ static bw_hook_result fallback_hook(void *args, bw_verdict *v, void *ud)
 	return BW_HOOK_CONTINUE;
 }
 
+static bw_hook_result stubborn_hook(void *args, bw_verdict *v, void *ud)
+{
+	bw_call_attempt *a = args;
+	a->target.kind = BW_PARTY_TRUNK;
+	a->target.id = ((const char *const *)ud)[0];
+	return BW_HOOK_STOP;
+}
+
 static void trunks_add(fixture *f, guint n)
 {
 	for (guint i = 2; i <= n; i++) {
@@ -878,6 +886,18 @@ static void test_trunk_fallback(fixture *f, gconstpointer unused)
 	g_free(c.in);
 	expect_log("out4 hangup 487 caller hung up\n");
 	bw_hook_remove(h);
+
+	/* an ARS candidate that is not provisioned is skipped too */
+	static const char *const unknown[] = { "nosuch", "prov2", NULL };
+	unreachable_id = NULL;
+	h = bw_hook_add("call.route", 0, "test", fallback_hook, (void *)unknown);
+	c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	bw_hook_remove(h);
+	g_assert_nonnull(c.call);
+	expect_log("out5 originate target=prov2 number=0301234 from=100 sdp=-\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	g_assert_nonnull(strstr(bw_event_get(wait_ended(3), "note"), "trunk nosuch failed (503)"));
 	g_string_free(routes_seen, TRUE);
 }
 
@@ -927,6 +947,17 @@ static void test_trunk_fallback_default(fixture *f, gconstpointer unused)
 			"ars test; trunk prov2 failed (500); trunk prov failed (408)");
 	(void)c;   /* the engine ended the caller's leg: the driver freed it */
 	bw_hook_remove(h);
+
+	/* a hook that ignores tried_trunks cannot ring a failed trunk again */
+	static const char *const stubborn[] = { "prov", NULL };
+	h = bw_hook_add("call.route", 0, "test", stubborn_hook, (void *)stubborn);
+	c = call_from(BW_PARTY_EXTENSION, "100", "0301234", NULL);
+	g_assert_nonnull(c.call);
+	fail_leg(last_out, 486, "Busy Here");
+	bw_hook_remove(h);
+	expect_log("out3 originate target=prov number=0301234 from=100 sdp=-\n"
+		   "in hangup 486 486 Busy Here\n");
+	g_assert_cmpstr(bw_event_get(wait_ended(2), "disposition"), ==, "busy");
 	g_string_free(routes_seen, TRUE);
 }
 
