@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """CoR end to end: a baresip phone calling through bulwarkd (sip + cor),
-with a raw SIP provider behind a peer trunk (it records each INVITE's
-number and answers 486, which bulwarkd relays back). A barred
+with two raw SIP providers behind peer trunks "carrier" and "backup" (each
+records every INVITE's number and answers 486). ARS falls back: a national
+call busy at the carrier is tried on the backup, and with both busy the
+caller hears 503 "all trunks busy or down"; the call record names the
+trunks that failed. A barred
 international call is refused with 403 and the reason; an emergency call
 goes through in night service; a verified account code unlocks one call;
 the call records carry the decision (note). Forwards: a call from the
@@ -74,6 +77,12 @@ class Provider:
 
 
 prov = Provider()
+prov2 = Provider()
+
+
+def drain(p):
+    while not p.invites.empty():
+        p.invites.get_nowait()
 
 
 with Daemon(t, modules=MODS) as d:
@@ -83,6 +92,9 @@ with Daemon(t, modules=MODS) as d:
              "proxy": "sip:127.0.0.1:%d" % prov.port, "address": "127.0.0.2/32"}
     rc, _o, err = d.ctl("store", "put", "trunk/carrier", json.dumps(trunk))
     t.ok(rc == 0, "peer trunk to the provider phone provisioned", err)
+    trunk.update(proxy="sip:127.0.0.1:%d" % prov2.port, address="127.0.0.3/32")
+    rc, _o, err = d.ctl("store", "put", "trunk/backup", json.dumps(trunk))
+    t.ok(rc == 0, "second peer trunk (the ARS backup) provisioned", err)
     rc, _o, err = d.ctl("store", "put", "route/out/0", '{"trunk": "carrier", "strip": 1}')
     # the sip driver reads its trunks when it starts
     rc, out, err = d.ctl("module", "reload", "sip")
@@ -106,8 +118,10 @@ with Daemon(t, modules=MODS) as d:
         a.dial("00301234567")
         t.ok(prov.wait_invite() == "0301234567",
              "an allowed national call reaches the provider (ARS, prefix stripped)")
-        ok, e = closed_with(a, ["486"], 10)
-        t.ok(ok, "the provider's answer comes back", e)
+        t.ok(prov2.wait_invite() == "0301234567",
+             "the carrier is busy (486): ARS falls back to the backup trunk")
+        ok, e = closed_with(a, ["503"], 10)
+        t.ok(ok, "both busy: the caller gets 503", e)
 
         a.dial("*884711*1234*000441234")
         t.ok(prov.wait_invite() == "00441234",
@@ -134,6 +148,9 @@ with Daemon(t, modules=MODS) as d:
     ended.wait_for(lambda l: "dialed=0112" in l, 10)   # not "112": ids and times hold it too
     lines = "\n".join(ended.seen)
     ended.close()
+    t.ok("trunk carrier failed (486); trunk backup failed (486)" in lines,
+         "the call record lists the trunks tried", lines)
+    t.ok("all trunks busy or down" in lines, "...and why the call failed", lines)
     t.ok("cor deny: international period=day cor=1" in lines,
          "call.ended (the call record) carries the CoR decision", lines)
     t.ok("cor allow: emergency period=night1" in lines, "...and the emergency override", lines)
@@ -158,6 +175,7 @@ with Daemon(t, modules=MODS) as d:
     t.ok(rc == 0, "ext set 200 forward-always", out + err)
     rc, out, err = d.ctl("ext", "show", "200")
     t.ok("forward-always: 00301234567" in out, "ext show gives the forward", out + err)
+    drain(prov2)   # the emergency call fell back to it too
     ev = d.events("cor.*")
     ended = d.events("call.ended")
     for stream in (ev, ended):   # subscribed once the greeting is out
@@ -172,7 +190,7 @@ with Daemon(t, modules=MODS) as d:
                            "Content-Type: application/sdp"), body=sdp, timeout=10)
     t.ok(r is not None and r.code == 403 and "Number unobtainable" in r.reason,
          "a trunk's call to a DID that forwards to a trunk is refused with 403 and the reason", r)
-    t.ok(prov.invites.empty(), "...and never reaches the provider")
+    t.ok(prov.invites.empty() and prov2.invites.empty(), "...and never reaches a provider")
     if r is not None:
         c.cseq -= 1   # the ACK of a final answer repeats the INVITE's CSeq and branch
         c.send_raw(c.build("ACK", uri, user="0612345678", to_user="4930555", branch=branch))
@@ -190,8 +208,9 @@ with Daemon(t, modules=MODS) as d:
         t.ok(prov.wait_invite() == "0301234567",
              "an internal caller's call to 200 is forwarded out (its CoR allows it)",
              a.output()[-800:])
-        ok, e = closed_with(a, ["486"], 10)
-        t.ok(ok, "the forward's answer comes back to the caller", e)
+        t.ok(prov2.wait_invite() == "0301234567", "...and falls back to the backup trunk")
+        ok, e = closed_with(a, ["503"], 10)
+        t.ok(ok, "the forward's failure comes back to the caller", e)
     t.ok(ended.wait_for(lambda l: "forwarded_by=200" in l and "caller=100" in l
                         and "forwarded by 200 (always) to 00301234567" in l, 10),
          "the call record notes the forward", ended.seen)
@@ -199,4 +218,5 @@ with Daemon(t, modules=MODS) as d:
     ended.close()
 
 prov.close()
+prov2.close()
 t.done()
