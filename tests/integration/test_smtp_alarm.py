@@ -132,8 +132,9 @@ try:
     pw = password_file(tmp)
 
     # --- STARTTLS with each AUTH mechanism, forced by auth= ---
-    with SmtpRelay(starttls=True, auth=("alarm", PASSWORD)) as relay:
-        for mech in ("PLAIN", "LOGIN", "CRAM-MD5"):
+    # a relay per mechanism, so a late mail of one case cannot answer the next
+    for mech in ("PLAIN", "LOGIN", "CRAM-MD5"):
+        with SmtpRelay(starttls=True, auth=("alarm", PASSWORD)) as relay:
             with Case(module(relay.port, relay.cafile, user="alarm", pwfile=pw,
                              auth=mech)) as c:
                 if mech == "PLAIN":
