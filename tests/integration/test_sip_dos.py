@@ -4,7 +4,8 @@ until the source is blocked (event, `bulwarkctl blocked`, no answers),
 the ban ends by itself; `blocked lift` lifts one early (audited); an
 allow-listed source (127.0.0.2) is never blocked; authentication failures
 block a source too (127.0.0.3)."""
-import os, shutil, socket, subprocess, tempfile, time
+import shutil, socket, tempfile
+from sippfix import options_flood
 from bwtest import Tap, Daemon, pick_port
 from sipraw import SipRaw, ext_json
 
@@ -14,34 +15,10 @@ MODS = ('<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
         '<dos auth-failures="3" transactions="10" window="60s" ban="3s">'
         '<allow address="127.0.0.2/32"/></dos></module>' % port)
 URI = "sip:127.0.0.1:%d" % port
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="options flood">
-  <send><![CDATA[
-OPTIONS sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:flood@[local_ip]:[local_port]>;tag=[call_number]
-To: <sip:[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 OPTIONS
-Max-Forwards: 70
-Content-Length: 0
-
-  ]]></send>
-  <recv response="200" timeout="300" ontimeout="1"/>
-  <label id="1"/>
-</scenario>
-"""
 
 
 def sipp_flood(local_ip, count, workdir):
-    path = os.path.join(workdir, "options.xml")
-    with open(path, "w") as f:
-        f.write(SCENARIO)
-    p = subprocess.run(["sipp", "-sf", path, "-m", str(count), "-r", "100", "-l", "20",
-                        "-i", local_ip, "-p", str(pick_port(socket.SOCK_DGRAM)), "-nostdin",
-                        "-timeout", "30s", "-timeout_error", "127.0.0.1:%d" % port],
-                       cwd=workdir, capture_output=True, text=True, timeout=60)
-    return p.returncode
+    return options_flood(port, count, local_ip, workdir, timeout_error=True)
 
 
 def answered(local_ip):

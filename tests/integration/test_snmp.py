@@ -20,6 +20,7 @@ MIBS= so nothing is looked up):
   through bulwarkd running as a subagent.
 """
 import hashlib, os, re, shutil, socket, subprocess, tempfile, time
+from sippfix import options_flood
 from bwtest import CONFIG, Tap, Daemon, build, module_path, pick_port
 from snmpfix import TrapReceiver, Snmpd, snmp_cmd, cleanup_client, have_tools, SNMPD
 
@@ -379,33 +380,10 @@ def agentx():
             t.ok(d.stop() == 0, "the subagent stops cleanly", d.output()[-3000:])
 
 
-OPTIONS_FLOOD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="options flood">
-  <send><![CDATA[
-OPTIONS sip:[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:flood@[local_ip]:[local_port]>;tag=[call_number]
-To: <sip:[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 OPTIONS
-Max-Forwards: 70
-Content-Length: 0
-
-  ]]></send>
-  <recv response="200" timeout="300" ontimeout="1"/>
-  <label id="1"/>
-</scenario>
-"""
 
 
 def sipp_flood(sip_port, workdir):
-    path = os.path.join(workdir, "options.xml")
-    with open(path, "w") as f:
-        f.write(OPTIONS_FLOOD)
-    subprocess.run(["sipp", "-sf", path, "-m", "40", "-r", "100", "-l", "20",
-                    "-i", "127.0.0.1", "-p", str(pick_port(socket.SOCK_DGRAM)),
-                    "-nostdin", "-timeout", "30s", "127.0.0.1:%d" % sip_port],
-                   cwd=workdir, capture_output=True, text=True, timeout=60)
+    options_flood(sip_port, 40, "127.0.0.1", workdir)
 
 
 def sip_flood_traps():
