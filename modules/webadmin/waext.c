@@ -182,22 +182,29 @@ static void ext_secret(ext_edit *e, const char *number, gboolean user_changed)
 	g_ptr_array_add(e->changed, "secret");
 }
 
+/* A record's JSON object; a broken record reads as empty so it can be
+ * rewritten. */
+static JsonObject *ext_parse(GBytes *v)
+{
+	gsize len;
+	const char *d = g_bytes_get_data(v, &len);
+	JsonObject *o = NULL;
+	JsonParser *p = json_parser_new();
+	if (json_parser_load_from_data(p, d, (gssize)len, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+		o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
+	g_object_unref(p);
+	return o ? o : json_object_new();
+}
+
 static JsonObject *ext_load(const char *number, gint64 *rev)
 {
 	char *key = g_strconcat(EXT_PREFIX, number, NULL);
 	GBytes *v = NULL;
 	JsonObject *o = NULL;
 	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
-		gsize len;
-		const char *d = g_bytes_get_data(v, &len);
-		JsonParser *p = json_parser_new();
-		if (json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-		    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
-			o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
-		g_object_unref(p);
+		o = ext_parse(v);
 		g_bytes_unref(v);
-		if (!o)
-			o = json_object_new();   /* a broken record can be rewritten */
 	}
 	g_free(key);
 	return o;
@@ -236,34 +243,19 @@ static wa_resp *ext_view(const char *number, JsonObject *o, guint status)
 	return r;
 }
 
+static void ext_list_add(JsonBuilder *b, const bw_record *rec)
+{
+	const char *num = rec->key + strlen(EXT_PREFIX);
+	if (!number_ok(num))
+		return;
+	JsonObject *o = ext_parse(rec->value);   /* the listed value: no second read */
+	ext_view_add(b, num, o);
+	json_object_unref(o);
+}
+
 static wa_resp *ext_list(void)
 {
-	GError *err = NULL;
-	GPtrArray *all = bw_store_list(bw_store_system(), EXT_PREFIX, &err);
-	if (!all) {
-		wa_resp *r = wa_resp_error1(409, NULL, err->message);
-		g_error_free(err);
-		return r;
-	}
-	JsonBuilder *b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "extensions");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < all->len; i++) {
-		bw_record *rec = all->pdata[i];
-		const char *num = rec->key + strlen(EXT_PREFIX);
-		JsonObject *o = number_ok(num) ? ext_load(num, NULL) : NULL;
-		if (o) {
-			ext_view_add(b, num, o);
-			json_object_unref(o);
-		}
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	g_ptr_array_unref(all);
-	wa_resp *r = wa_resp_new(200);
-	wa_resp_json(r, b);
-	return r;
+	return wa_resp_record_list(EXT_PREFIX, "extensions", ext_list_add);
 }
 
 static void ext_audit(wa_sess *s, const char *action, const char *number, GPtrArray *changed)

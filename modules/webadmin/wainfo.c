@@ -1,6 +1,7 @@
 /* Read-only views: the dashboard (figures from the metrics registry, so
  * no call state is touched from here), modules and their state, alarms. */
 #include "webadmin.h"
+#include <bulwark/store.h>
 #include <bulwark/alarm.h>
 #include <bulwark/metrics.h>
 
@@ -103,4 +104,27 @@ wa_resp *wa_api_alarms(void)
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	return finish(b);
+}
+
+wa_resp *wa_resp_record_list(const char *prefix, const char *member, wa_record_view add)
+{
+	GError *err = NULL;
+	GPtrArray *all = bw_store_list(bw_store_system(), prefix, &err);
+	if (!all) {
+		wa_resp *r = wa_resp_error1(409, NULL, err->message);
+		g_error_free(err);
+		return r;
+	}
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, member);
+	json_builder_begin_array(b);
+	for (guint i = 0; i < all->len; i++)
+		add(b, all->pdata[i]);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	g_ptr_array_unref(all);
+	wa_resp *r = wa_resp_new(200);
+	wa_resp_json(r, b);
+	return r;
 }

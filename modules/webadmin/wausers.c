@@ -38,34 +38,19 @@ static void user_view(JsonBuilder *b, const wa_acct *a)
 	json_builder_end_object(b);
 }
 
+static void users_list_add(JsonBuilder *b, const bw_record *rec)
+{
+	gsize len;
+	const char *d = g_bytes_get_data(rec->value, &len);
+	wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
+	if (a)
+		user_view(b, a);
+	wa_acct_free(a);
+}
+
 static wa_resp *users_list(void)
 {
-	GError *err = NULL;
-	GPtrArray *all = bw_store_list(bw_store_system(), ACCT_PREFIX, &err);
-	if (!all) {
-		wa_resp *r = wa_resp_error1(409, NULL, err->message);
-		g_error_free(err);
-		return r;
-	}
-	JsonBuilder *b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "users");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < all->len; i++) {
-		bw_record *rec = all->pdata[i];
-		gsize len;
-		const char *d = g_bytes_get_data(rec->value, &len);
-		wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
-		if (a)
-			user_view(b, a);
-		wa_acct_free(a);
-	}
-	json_builder_end_array(b);
-	json_builder_end_object(b);
-	g_ptr_array_unref(all);
-	wa_resp *r = wa_resp_new(200);
-	wa_resp_json(r, b);
-	return r;
+	return wa_resp_record_list(ACCT_PREFIX, "users", users_list_add);
 }
 
 static guint system_admins(void)

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include <bulwark/store.h>
 
 #define WA_BODY_MAX      (1024 * 1024)   /* request bodies, bytes */
 #define WA_JSON_DEPTH    32              /* nesting accepted in a JSON body */
@@ -90,6 +91,11 @@ void     wa_resp_json(wa_resp *r, JsonBuilder *b);   /* takes the root */
 /* {"error": msg, "fields": {field: msg}} (fields may be NULL) */
 wa_resp *wa_resp_error(guint status, const char *msg, GHashTable *fields);
 wa_resp *wa_resp_error1(guint status, const char *field, const char *msg);
+/* (wainfo.c) 200 {"<member>": [...]} with add() called for every store
+ * record under prefix (add may skip a record by adding nothing), or 409 on
+ * a store error. */
+typedef void (*wa_record_view)(JsonBuilder *b, const bw_record *rec);
+wa_resp *wa_resp_record_list(const char *prefix, const char *member, wa_record_view add);
 const char *wa_status_text(guint status);
 
 /* ---- passwords and accounts (wapass.c, waacct.c) ---- */
