@@ -207,26 +207,16 @@ typedef struct {
 	bw_sub *sub;
 } fixture;
 
-static void put(bw_store *s, const char *key, const char *json)
-{
-	GError *err = NULL;
-	g_assert_cmpint(bw_store_put(s, key, json, strlen(json), BW_STORE_ANY, &err), >, 0);
-	g_assert_no_error(err);
-}
-
 static void fx_setup(fixture *f, gconstpointer unused)
 {
 	GError *err = NULL;
 	f->dir = bw_test_tmpdir();
-	char *path = g_build_filename(f->dir, "bulwark.db", NULL);
-	f->store = bw_store_open(path, 0, &err);
-	g_assert_no_error(err);
-	g_free(path);
-	put(f->store, "ext/100", "{\"name\":\"Alice\",\"sip_user\":\"alice\"}");
-	put(f->store, "ext/200", "{\"name\":\"Bob\"}");
-	put(f->store, "trunk/prov", "{\"driver\":\"testtrunk\",\"srtp\":\"off\"}");
-	put(f->store, "route/out/0", "{\"trunk\":\"prov\",\"strip\":1,\"prepend\":\"+49\"}");
-	put(f->store, "route/did/4930555", "{\"extension\":\"200\"}");
+	f->store = bw_test_store_open(f->dir);
+	bw_test_put(f->store, "ext/100", "{\"name\":\"Alice\",\"sip_user\":\"alice\"}");
+	bw_test_put(f->store, "ext/200", "{\"name\":\"Bob\"}");
+	bw_test_put(f->store, "trunk/prov", "{\"driver\":\"testtrunk\",\"srtp\":\"off\"}");
+	bw_test_put(f->store, "route/out/0", "{\"trunk\":\"prov\",\"strip\":1,\"prepend\":\"+49\"}");
+	bw_test_put(f->store, "route/did/4930555", "{\"extension\":\"200\"}");
 	g_assert_true(bw_calls_start_at(f->store, f->dir, &err));
 	g_assert_no_error(err);
 	tlog = g_string_new(NULL);
@@ -465,7 +455,7 @@ static void test_hooks(fixture *f, gconstpointer unused)
 static void reput(fixture *f, const char *key, const char *json)
 {
 	guint gen = bw_directory_generation();
-	put(f->store, key, json);
+	bw_test_put(f->store, key, json);
 	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 	while (bw_directory_generation() == gen && g_get_monotonic_time() < end)
 		if (!g_main_context_iteration(NULL, FALSE))

@@ -80,13 +80,6 @@ typedef struct {
 	bw_sub *sub;
 } fixture;
 
-static void put(bw_store *s, const char *key, const char *json)
-{
-	GError *err = NULL;
-	g_assert_cmpint(bw_store_put(s, key, json, strlen(json), BW_STORE_ANY, &err), >, 0);
-	g_assert_no_error(err);
-}
-
 static const char *const records[][2] = {
 	{ "ext/100", "{\"name\":\"Alice\"}" },
 	{ "ext/200", "{\"name\":\"Attendant\"}" },
@@ -114,12 +107,9 @@ static void fx_setup(fixture *f, gconstpointer unused)
 {
 	GError *err = NULL;
 	f->dir = bw_test_tmpdir();
-	char *path = g_build_filename(f->dir, "bulwark.db", NULL);
-	f->store = bw_store_open(path, 0, &err);
-	g_assert_no_error(err);
-	g_free(path);
+	f->store = bw_test_store_open(f->dir);
 	for (guint i = 0; i < G_N_ELEMENTS(records); i++)
-		put(f->store, records[i][0], records[i][1]);
+		bw_test_put(f->store, records[i][0], records[i][1]);
 	g_assert_true(bw_calls_start_at(f->store, f->dir, &err));
 	g_assert_no_error(err);
 	events = g_ptr_array_new_with_free_func((GDestroyNotify) bw_event_unref);
@@ -444,7 +434,7 @@ static void wait_generation(fixture *f, gint want)
 static void test_watch(fixture *f, gconstpointer unused)
 {
 	gint gen = g_atomic_int_get(&f->g->generation);
-	put(f->store, "cor/group/1", "{\"name\":\"office\",\"default\":\"allow\",\"rules\":["
+	bw_test_put(f->store, "cor/group/1", "{\"name\":\"office\",\"default\":\"allow\",\"rules\":["
 	    "{\"pattern\":\"030.\",\"action\":\"deny\",\"name\":\"berlin\"}]}");
 	wait_generation(f, gen + 1);
 	run *x = call("100", "00301234567", "c1");
@@ -455,16 +445,16 @@ static void test_watch(fixture *f, gconstpointer unused)
 	g_test_expect_message("cor", G_LOG_LEVEL_WARNING,
 			      "*record refused, the rules in force stay: cor/group/1: field rules[0]: "
 			      "pattern \"0Q\"*");
-	put(f->store, "cor/group/1", "{\"rules\":[{\"pattern\":\"0Q\",\"action\":\"deny\"}]}");
-	put(f->store, "cor/service", "night1");
-	put(f->store, "cor/ext/100", "{\"cor\":4}");   /* a later good record compiles */
+	bw_test_put(f->store, "cor/group/1", "{\"rules\":[{\"pattern\":\"0Q\",\"action\":\"deny\"}]}");
+	bw_test_put(f->store, "cor/service", "night1");
+	bw_test_put(f->store, "cor/ext/100", "{\"cor\":4}");   /* a later good record compiles */
 	wait_generation(f, gen + 1);
 	g_test_assert_expected_messages();
 	g_assert_cmpint(g_atomic_int_get(&f->g->override), ==, COR_OVERRIDE_NIGHT1);
 	x = call("100", "00301234567", "c2");
 	g_assert_cmpint(x->auth, ==, BW_HOOK_CONTINUE);   /* CoR 4 now, night too */
 	g_free(x);
-	put(f->store, "cor/ext/100", "{\"cor\":1}");
+	bw_test_put(f->store, "cor/ext/100", "{\"cor\":1}");
 	set_override(f, COR_OVERRIDE_AUTO);
 	wait_generation(f, gen + 2);
 	x = call("100", "00301234567", "c3");
@@ -477,14 +467,14 @@ static void test_watch(fixture *f, gconstpointer unused)
 static void test_schedule_zone(fixture *f, gconstpointer unused)
 {
 	gint gen = g_atomic_int_get(&f->g->generation);
-	put(f->store, "cor/schedule", "{\"default\":\"night2\"}");
+	bw_test_put(f->store, "cor/schedule", "{\"default\":\"night2\"}");
 	wait_generation(f, gen + 1);
 	g_assert_cmpstr(cor_sched_tzname(cor_ruleset_sched(f->g->latest)), ==, "Europe/Berlin");
 	run *x = call("100", "00301234567", "c1");
 	g_assert_cmpstr(x->v.reason, ==, "Number unobtainable: barred by closed");
 	g_assert_nonnull(strstr(x->a.note, "period=night2"));
 	g_free(x);
-	put(f->store, "cor/schedule", "{\"timezone\":\"UTC\",\"default\":\"day\"}");
+	bw_test_put(f->store, "cor/schedule", "{\"timezone\":\"UTC\",\"default\":\"day\"}");
 	wait_generation(f, gen + 2);
 	g_assert_cmpstr(cor_sched_tzname(cor_ruleset_sched(f->g->latest)), ==, "UTC");
 	x = call("100", "00301234567", "c2");

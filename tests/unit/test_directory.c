@@ -133,21 +133,10 @@ typedef struct {
 	bw_store *store;
 } fixture;
 
-static void put(bw_store *s, const char *key, const char *json)
-{
-	GError *err = NULL;
-	g_assert_cmpint(bw_store_put(s, key, json, strlen(json), BW_STORE_ANY, &err), >, 0);
-	g_assert_no_error(err);
-}
-
 static void fx_setup(fixture *f, gconstpointer unused)
 {
-	GError *err = NULL;
 	f->dir = bw_test_tmpdir();
-	char *path = g_build_filename(f->dir, "bulwark.db", NULL);
-	f->store = bw_store_open(path, 0, &err);
-	g_assert_no_error(err);
-	g_free(path);
+	f->store = bw_test_store_open(f->dir);
 }
 
 static void fx_teardown(fixture *f, gconstpointer unused)
@@ -160,16 +149,16 @@ static void fx_teardown(fixture *f, gconstpointer unused)
 
 static void test_build_skips_bad(fixture *f, gconstpointer unused)
 {
-	put(f->store, "ext/100", "{\"name\":\"Alice\",\"sip_user\":\"alice\"}");
-	put(f->store, "ext/101", "{\"srtp\":\"sometimes\"}");
-	put(f->store, "ext/102", "{\"sip_user\":\"alice\"}");   /* duplicate user */
-	put(f->store, "ext/103", "{}");
-	put(f->store, "trunk/prov", "{\"driver\":\"sip\"}");
-	put(f->store, "trunk/bad", "not json");
-	put(f->store, "route/out/0", "{\"trunk\":\"prov\",\"strip\":1}");
-	put(f->store, "route/out/00", "{\"trunk\":\"prov\",\"strip\":2,\"prepend\":\"+\"}");
-	put(f->store, "route/did/4930555", "{\"extension\":\"103\"}");
-	put(f->store, "route/ars/plan", "{\"owned\":\"by cor\"}");
+	bw_test_put(f->store, "ext/100", "{\"name\":\"Alice\",\"sip_user\":\"alice\"}");
+	bw_test_put(f->store, "ext/101", "{\"srtp\":\"sometimes\"}");
+	bw_test_put(f->store, "ext/102", "{\"sip_user\":\"alice\"}");   /* duplicate user */
+	bw_test_put(f->store, "ext/103", "{}");
+	bw_test_put(f->store, "trunk/prov", "{\"driver\":\"sip\"}");
+	bw_test_put(f->store, "trunk/bad", "not json");
+	bw_test_put(f->store, "route/out/0", "{\"trunk\":\"prov\",\"strip\":1}");
+	bw_test_put(f->store, "route/out/00", "{\"trunk\":\"prov\",\"strip\":2,\"prepend\":\"+\"}");
+	bw_test_put(f->store, "route/did/4930555", "{\"extension\":\"103\"}");
+	bw_test_put(f->store, "route/ars/plan", "{\"owned\":\"by cor\"}");
 	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*ext/101: field \"srtp\"*");
 	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*ext/102: field \"sip_user\"*already used by ext/100*");
 	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*trunk/bad: not valid JSON*");
@@ -217,15 +206,15 @@ static void route(const bw_directory *d, bw_party_kind kind, const char *id, con
 
 static void test_default_routing(fixture *f, gconstpointer unused)
 {
-	put(f->store, "ext/100", "{}");
-	put(f->store, "ext/103", "{}");
-	put(f->store, "trunk/prov", "{}");
-	put(f->store, "trunk/pbx2", "{\"allow_direct_extensions\":true}");
-	put(f->store, "trunk/backup", "{}");
-	put(f->store, "route/out/0", "{\"trunk\":\"backup\",\"strip\":1,\"prepend\":\"+49\"}");
-	put(f->store, "route/out/00", "{\"trunk\":\"prov\",\"strip\":2,\"prepend\":\"+\"}");
-	put(f->store, "route/out/9", "{\"trunk\":\"gone\"}");
-	put(f->store, "route/did/4930555", "{\"extension\":\"103\"}");
+	bw_test_put(f->store, "ext/100", "{}");
+	bw_test_put(f->store, "ext/103", "{}");
+	bw_test_put(f->store, "trunk/prov", "{}");
+	bw_test_put(f->store, "trunk/pbx2", "{\"allow_direct_extensions\":true}");
+	bw_test_put(f->store, "trunk/backup", "{}");
+	bw_test_put(f->store, "route/out/0", "{\"trunk\":\"backup\",\"strip\":1,\"prepend\":\"+49\"}");
+	bw_test_put(f->store, "route/out/00", "{\"trunk\":\"prov\",\"strip\":2,\"prepend\":\"+\"}");
+	bw_test_put(f->store, "route/out/9", "{\"trunk\":\"gone\"}");
+	bw_test_put(f->store, "route/did/4930555", "{\"extension\":\"103\"}");
 	GError *err = NULL;
 	g_assert_true(bw_directory_start(f->store, &err));
 	bw_directory *d = bw_directory_get();
@@ -251,7 +240,7 @@ static void test_watch_rebuilds(fixture *f, gconstpointer unused)
 	g_assert_true(bw_directory_start(f->store, &err));
 	g_assert_null(bw_extension_lookup("300"));
 	guint gen = bw_directory_generation();
-	put(f->store, "ext/300", "{\"name\":\"Carol\"}");
+	bw_test_put(f->store, "ext/300", "{\"name\":\"Carol\"}");
 	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
 	while (bw_directory_generation() == gen && g_get_monotonic_time() < end)
 		g_main_context_iteration(NULL, TRUE);
@@ -294,8 +283,8 @@ static void test_concurrent_swap(fixture *f, gconstpointer unused)
 		t[i] = g_thread_new("reader", reader_main, &r);
 	for (int gen = 0; gen < 200; gen++) {
 		char *json = g_strdup_printf("{\"name\":\"gen%d\"}", gen);
-		put(f->store, "ext/1", json);
-		put(f->store, "ext/2", json);
+		bw_test_put(f->store, "ext/1", json);
+		bw_test_put(f->store, "ext/2", json);
 		g_free(json);
 		g_assert_true(bw_directory_reload(&err));
 	}

@@ -1,5 +1,7 @@
 #include "testutil.h"
+#include "storedb.h"
 #include <glib/gstdio.h>
+#include <string.h>
 
 char *bw_test_tmpdir(void)
 {
@@ -46,3 +48,20 @@ static char *tree_path(const char *var, const char *rel)
 
 char *bw_test_srcpath(const char *rel) { return tree_path("top_srcdir", rel); }
 char *bw_test_buildpath(const char *rel) { return tree_path("top_builddir", rel); }
+
+bw_store *bw_test_store_open(const char *dir)
+{
+	GError *err = NULL;
+	char *path = g_build_filename(dir, "bulwark.db", NULL);
+	bw_store *s = bw_store_open(path, 0, &err);
+	g_assert_no_error(err);
+	g_free(path);
+	return s;
+}
+
+void bw_test_put(bw_store *s, const char *key, const char *json)
+{
+	GError *err = NULL;
+	g_assert_cmpint(bw_store_put(s, key, json, strlen(json), BW_STORE_ANY, &err), >, 0);
+	g_assert_no_error(err);
+}

@@ -12,4 +12,9 @@ gboolean bw_test_wait(GMainContext *ctx, volatile gint *flag, guint timeout_ms);
  * set by make check; "." when run by hand from the build tree). */
 char    *bw_test_srcpath(const char *rel);
 char    *bw_test_buildpath(const char *rel);
+
+/* A store (dir/bulwark.db) that must open; a put that must succeed. */
+struct bw_store;
+struct bw_store *bw_test_store_open(const char *dir);
+void     bw_test_put(struct bw_store *s, const char *key, const char *json);
 #endif
