@@ -10,6 +10,13 @@ import { renderExtensions, renderExtensionForm } from './js/extensions.js';
 import { renderAudit } from './js/audit.js';
 import { renderModules, renderAlarms } from './js/info.js';
 import { renderUsers, renderUserForm } from './js/users.js';
+import { renderProfiles, renderProfileForm } from './js/profiles.js';
+import { renderSelf } from './js/self.js';
+import { renderCor } from './js/cor.js';
+import { renderTrunks, renderTrunkForm } from './js/trunks.js';
+import { renderCertificates } from './js/certificates.js';
+import { renderSecurity } from './js/security.js';
+import { renderEvents } from './js/events.js';
 
 const LEVEL = { user: 0, group: 1, system: 2 };
 const ROUTES = {
@@ -20,7 +27,14 @@ const ROUTES = {
 	alarms: { level: 1, title: 'Alarms', render: renderAlarms },
 	modules: { level: 2, title: 'Modules', render: renderModules },
 	users: { level: 2, title: 'Users', render: renderUsers, form: renderUserForm },
+	profiles: { level: 2, title: 'Authorization profiles', render: renderProfiles, form: renderProfileForm },
+	cor: { level: 2, title: 'CoR/CoS', render: renderCor },
+	trunks: { level: 2, title: 'Trunks', render: renderTrunks, form: renderTrunkForm },
+	certificates: { level: 2, title: 'Certificates', render: renderCertificates },
+	security: { level: 2, title: 'Security options', render: renderSecurity },
 	audit: { level: 2, title: 'Access log', render: renderAudit },
+	events: { level: 2, title: 'Event log', render: renderEvents },
+	self: { level: 0, title: 'My phone', render: renderSelf },
 };
 
 let generation = 0;

@@ -9,8 +9,6 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
-typedef enum { LVL_ANY, LVL_GROUP, LVL_SYSTEM } wa_level;
-
 static const wa_conf *conf;
 
 void wa_api_init(const wa_conf *c)
@@ -39,13 +37,17 @@ static gboolean csrf_ok(const wa_sess *s, const char *token)
 	       CRYPTO_memcmp(token, s->csrf, strlen(token)) == 0;
 }
 
-static gboolean level_ok(const wa_sess *s, wa_level l)
+static wa_resp *method_not_allowed(const char *allowed)
 {
-	if (l == LVL_SYSTEM)
-		return strcmp(s->role, "system") == 0;
-	if (l == LVL_GROUP)
-		return strcmp(s->role, "user") != 0;
-	return TRUE;
+	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
+	wa_resp_header(r, "Allow", allowed);
+	return r;
+}
+
+/* The read-only views take no arguments; GET only. */
+static wa_resp *get_only(const wa_req *r, wa_resp *(*view)(void))
+{
+	return strcmp(r->method, "GET") == 0 ? view() : method_not_allowed("GET");
 }
 
 static wa_resp *audit_view(void)
@@ -57,18 +59,59 @@ static wa_resp *audit_view(void)
 	return r;
 }
 
-static wa_resp *method_not_allowed(const char *allowed)
+static wa_resp *api_dashboard(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
 {
-	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
-	wa_resp_header(r, "Allow", allowed);
-	return r;
+	(void) c, (void) s, (void) rest;
+	return get_only(r, wa_api_dashboard);
+}
+
+static wa_resp *api_alarms(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
+{
+	(void) c, (void) s, (void) rest;
+	return get_only(r, wa_api_alarms);
+}
+
+static wa_resp *api_modules(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
+{
+	(void) c, (void) s, (void) rest;
+	return get_only(r, wa_api_modules);
+}
+
+static wa_resp *api_audit(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
+{
+	(void) c, (void) s, (void) rest;
+	return get_only(r, audit_view);
+}
+
+/* Each resource (first path segment) belongs to one form, the unit an
+ * authorization profile grants read or write on; "self" (the Self Service
+ * Portal) is every account's own data and needs no grant. */
+static const wa_route routes[] = {
+	{ "dashboard", "dashboard", api_dashboard },
+	{ "extensions", "extensions", wa_api_extensions },
+	{ "users", "users", wa_api_users },
+	{ "profiles", "profiles", wa_api_profiles },
+	{ "cor", "cor", wa_api_cor },
+	{ "trunks", "trunks", wa_api_trunks },
+	{ "certificates", "certificates", wa_api_certificates },
+	{ "security", "security", wa_api_security },
+	{ "audit", "audit", api_audit },
+	{ "events", "events", wa_api_events },
+	{ "modules", "modules", api_modules },
+	{ "alarms", "alarms", api_alarms },
+	{ "self", NULL, wa_api_self },
+};
+
+const wa_route *wa_routes(guint *n)
+{
+	*n = G_N_ELEMENTS(routes);
+	return routes;
 }
 
 /* Endpoints once the session is established and checked. */
 static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 {
 	const char *m = r->method;
-	wa_level need = LVL_ANY;
 	if (strcmp(p, "logout") == 0)
 		return strcmp(m, "POST") == 0 ? wa_auth_logout(s) : method_not_allowed("POST");
 	if (strcmp(p, "password") == 0)
@@ -77,30 +120,18 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 		return wa_resp_error1(403, NULL, "the password must be changed first (POST /api/password)");
 	if (strcmp(p, "session") == 0)
 		return strcmp(m, "GET") == 0 ? wa_auth_session(conf, s) : method_not_allowed("GET");
-	if (strcmp(p, "extensions") == 0 || g_str_has_prefix(p, "extensions/"))
-		need = LVL_GROUP;
-	else if (strcmp(p, "dashboard") == 0 || strcmp(p, "alarms") == 0)
-		need = LVL_GROUP;
-	else if (strcmp(p, "audit") == 0 || strcmp(p, "modules") == 0 ||
-		 strcmp(p, "users") == 0 || g_str_has_prefix(p, "users/"))
-		need = LVL_SYSTEM;
-	else
-		return wa_resp_error1(404, NULL, "no such API resource");
-	if (!level_ok(s, need))
-		return wa_resp_error1(403, NULL, "your role does not allow this");
-	if (strcmp(p, "extensions") == 0 || g_str_has_prefix(p, "extensions/"))
-		return wa_api_extensions(conf, s, r, p + strlen("extensions"));
-	if (strcmp(p, "users") == 0 || g_str_has_prefix(p, "users/"))
-		return wa_api_users(conf, s, r, p + strlen("users"));
-	if (strcmp(m, "GET") != 0)
-		return method_not_allowed("GET");
-	if (strcmp(p, "dashboard") == 0)
-		return wa_api_dashboard();
-	if (strcmp(p, "alarms") == 0)
-		return wa_api_alarms();
-	if (strcmp(p, "modules") == 0)
-		return wa_api_modules();
-	return audit_view();
+	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+		const wa_route *rt = &routes[i];
+		gsize len = strlen(rt->name);
+		if (strncmp(p, rt->name, len) != 0 || (p[len] != '\0' && p[len] != '/'))
+			continue;
+		if (rt->form && !wa_access_allows(s, rt->form, is_change(m)))
+			return wa_resp_error1(403, NULL, is_change(m) ?
+					      "your profile does not allow changes on this form" :
+					      "your profile does not allow this form");
+		return rt->fn(conf, s, r, p + len);
+	}
+	return wa_resp_error1(404, NULL, "no such API resource");
 }
 
 static wa_resp *api_handle(const wa_req *r);

@@ -165,9 +165,29 @@ char    *wa_actor(const wa_sess *s);     /* "web:USER@IP" */
 /* A string member of o: NULL when absent, *bad when present but not a string. */
 const char *wa_json_str(JsonObject *o, const char *name, gboolean *bad);
 
-/* handlers get the session (never NULL) and the request */
+/* Handlers get the session (never NULL), the request and the path after
+ * their resource name ("" or "/..."); the router has checked the form's
+ * read (GET) or write (any other method) grant already. */
+typedef wa_resp *(*wa_handler)(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
+typedef struct wa_route {
+	const char *name;       /* /api/<name>[/...] */
+	const char *form;       /* authorization-profile form; NULL: every account */
+	wa_handler fn;
+} wa_route;
+const wa_route *wa_routes(guint *n);   /* the table, for the profile editor */
+
+/* (waprof.c) May this session read (write FALSE) or change the form? */
+gboolean wa_access_allows(const wa_sess *s, const char *form, gboolean write);
+
 wa_resp *wa_api_extensions(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
 wa_resp *wa_api_users(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
+wa_resp *wa_api_profiles(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);     /* waprof.c */
+wa_resp *wa_api_self(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);         /* waself.c */
+wa_resp *wa_api_cor(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);          /* wacor.c */
+wa_resp *wa_api_trunks(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);       /* watrunk.c */
+wa_resp *wa_api_certificates(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest); /* wacert.c */
+wa_resp *wa_api_security(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);     /* wasecurity.c */
+wa_resp *wa_api_events(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);       /* waevents.c */
 wa_resp *wa_api_dashboard(void);
 wa_resp *wa_api_modules(void);
 wa_resp *wa_api_alarms(void);
