@@ -109,6 +109,7 @@ wa_conf *wa_conf_parse(const bw_conf_node *n, GError **err)
 	c->tls_compat = bw_conf_bool(n, "tls-compat", FALSE);
 	c->session_idle = bw_conf_seconds(n, "session-idle", 15 * 60);
 	c->session_max = bw_conf_seconds(n, "session-max", 12 * 3600);
+	c->password_expiry_days = clampu(bw_conf_int(n, "password-expiry-days", 0), 0, 3650);
 	c->max_sessions = clampu(bw_conf_int(n, "max-sessions", 50), 1, 1000);
 	c->max_system = clampu(bw_conf_int(n, "max-system-admins", 5), 1, 1000);
 	c->max_group = clampu(bw_conf_int(n, "max-group-admins", 5), 1, 1000);

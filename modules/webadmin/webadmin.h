@@ -27,6 +27,7 @@ typedef struct wa_conf {
 	guint https_port, http_port;    /* http_port 0: no plain listener */
 	gboolean tls_compat;            /* TLS 1.2 accepted as well */
 	gint64 session_idle, session_max;   /* seconds */
+	guint password_expiry_days;     /* administrators' passwords; 0: never */
 	guint max_sessions, max_system, max_group;
 	gboolean strict;                /* lockout profile */
 	GPtrArray *allow;               /* GInetAddressMask*, empty: everyone */
@@ -35,6 +36,9 @@ typedef struct wa_conf {
 	guint workers;
 	char *lighttpd;                 /* binary */
 } wa_conf;
+/* The module's wa_conf is one object for its lifetime: the security-options
+ * form (wasecurity.c) changes its fields in place on the management
+ * thread, where every reader runs, so a saved option applies at once. */
 
 /* ---- configuration (waconf.c) ---- */
 typedef struct bw_conf_node bw_conf_node;
