@@ -5,7 +5,8 @@
  * event tls.certificate.expiring is published with subject, not_after and
  * days_left. The default alarm rule tls-certificate-expiring turns it into
  * an alarm and clears it a day after the last one, i.e. once a new
- * certificate is in place. Management thread only. */
+ * certificate is in place; installing one re-arms the watch at once
+ * (bw_tls_expiry_rearm). Management thread only. */
 #define G_LOG_DOMAIN "tls"
 #include "tlsctx.h"
 #include <bulwark/bus.h>
@@ -89,4 +90,10 @@ void bw_tls_expiry_stop(void)
 	if (expiry_timer)
 		g_source_remove(expiry_timer);
 	expiry_timer = 0;
+}
+
+void bw_tls_expiry_rearm(void)
+{
+	if (expiry_timer)
+		bw_tls_expiry_start();
 }

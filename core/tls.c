@@ -6,7 +6,9 @@
  * only when configured and then only ECDHE + AEAD suites. The certificate
  * is the customer's (PEM or PKCS#12) or one generated once in DATA_DIR/tls.
  * Every file read is bounded in size; key material and passwords are wiped
- * after use and never logged. */
+ * after use and never logged. A certificate installed at run time
+ * (tls-install.c) lives in DATA_DIR/tls/installed.pem and takes precedence
+ * over <tls> and the generated one. */
 #define G_LOG_DOMAIN "tls"
 #include "tlsctx.h"
 #include "util.h"
@@ -42,18 +44,14 @@ static int min_version = TLS1_3_VERSION;    /* under state_lock */
 
 G_DEFINE_QUARK(bw-tls-error-quark, bw_tls_error)
 
-typedef struct {
-	X509 *cert;
-	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
-} tls_material;
+static char *installed_path;                /* under state_lock; DATA_DIR/tls/installed.pem */
+static const char *cert_source;             /* under state_lock; a static string */
+
+typedef bw_tls_bundle tls_material;
 
 static void tls_material_clear(tls_material *m)
 {
-	X509_free(m->cert);
-	EVP_PKEY_free(m->key);
-	sk_X509_pop_free(m->chain, X509_free);
-	memset(m, 0, sizeof *m);
+	bw_tls_bundle_clear(m);
 }
 
 /* The most specific OpenSSL reason of the failure just seen; empties the
@@ -662,6 +660,38 @@ static void bw_tls_log_ready(const X509 *cert, int minv)
 	BIO_free(b);
 }
 
+static void bw_tls_swap(SSL_CTX *ctx, int minv, const char *source, char *installed);
+
+/* The certificate installed at run time (key, certificate and chain in one
+ * file, so a crash cannot leave a key beside the wrong certificate). A
+ * damaged one is reported and the configured or generated one used. */
+static gboolean bw_tls_load_installed(const char *path, tls_material *m)
+{
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return FALSE;
+	GError *e = NULL;
+	gsize len = 0;
+	char *buf = bw_tls_read_file("installed", path, TRUE, &len, &e);
+	bw_tls_upload u = { .certificate = buf };
+	gboolean ok = buf && bw_tls_upload_parse(&u, m, &e);
+	if (ok && X509_check_private_key(m->cert, m->key) != 1) {
+		g_set_error(&e, BW_TLS_ERROR, BW_TLS_ERROR_CRYPTO, "the key does not match the certificate");
+		ok = FALSE;
+	}
+	if (!ok) {
+		g_warning("the installed certificate %s is unusable (%s): using the configured or "
+			  "generated one; install a new one", path, e->message);
+		tls_material_clear(m);
+	} else {
+		g_info("using the installed certificate %s", path);
+		if (X509_cmp_current_time(X509_get0_notAfter(m->cert)) < 0)
+			g_warning("the installed certificate %s has expired: install a new one", path);
+	}
+	g_clear_error(&e);
+	bw_tls_secret_free(buf, len);
+	return ok;
+}
+
 gboolean bw_tls_check_params(const bw_tls_params *p, GError **err)
 {
 	if (!bw_tls_validate(p, err))
@@ -680,21 +710,70 @@ gboolean bw_tls_configure_params(const bw_tls_params *p, GError **err)
 		return FALSE;
 	int minv = g_strcmp0(p->min_version, "1.2") == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
 	tls_material m = { 0 };
-	gboolean ok = bw_tls_is_customer(p) ? bw_tls_load_customer(p, &m, err)
-					    : bw_tls_ensure_generated(p, &m, err);
+	char *installed = p->data_dir ? g_build_filename(p->data_dir, "tls", "installed.pem", NULL) : NULL;
+	const char *source = "installed";
+	gboolean ok = installed && bw_tls_load_installed(installed, &m);
+	if (!ok) {
+		source = bw_tls_is_customer(p) ? "configuration" : "generated";
+		ok = bw_tls_is_customer(p) ? bw_tls_load_customer(p, &m, err)
+					   : bw_tls_ensure_generated(p, &m, err);
+	}
 	SSL_CTX *ctx = ok ? bw_tls_build_server(&m, minv, err) : NULL;
 	if (ctx)
 		bw_tls_log_ready(m.cert, minv);
 	tls_material_clear(&m);
-	if (!ctx)
+	if (!ctx) {
+		g_free(installed);
 		return FALSE;
+	}
+	bw_tls_swap(ctx, minv, source, installed);
+	return TRUE;
+}
+
+/* Another thread may be taking a reference right now: swap under the
+ * lock, free the old one outside it. Takes ctx and installed. */
+static void bw_tls_swap(SSL_CTX *ctx, int minv, const char *source, char *installed)
+{
 	g_mutex_lock(&state_lock);
 	SSL_CTX *old = server_ctx;
 	server_ctx = ctx;
 	min_version = minv;
+	cert_source = source;
+	if (installed) {
+		g_free(installed_path);
+		installed_path = installed;
+	}
 	g_mutex_unlock(&state_lock);
 	SSL_CTX_free(old);   /* connections still holding it keep their own reference */
+}
+
+gboolean bw_tls_use_bundle(const bw_tls_bundle *b, const char *source, GError **err)
+{
+	g_mutex_lock(&state_lock);
+	int minv = min_version;
+	g_mutex_unlock(&state_lock);
+	SSL_CTX *ctx = bw_tls_build_server(b, minv, err);
+	if (!ctx)
+		return FALSE;
+	bw_tls_log_ready(b->cert, minv);
+	bw_tls_swap(ctx, minv, source, NULL);
 	return TRUE;
+}
+
+char *bw_tls_installed_path(void)
+{
+	g_mutex_lock(&state_lock);
+	char *p = g_strdup(installed_path);
+	g_mutex_unlock(&state_lock);
+	return p;
+}
+
+char *bw_tls_current_source(void)
+{
+	g_mutex_lock(&state_lock);
+	char *s = g_strdup(cert_source);
+	g_mutex_unlock(&state_lock);
+	return s;
 }
 
 /* ---- the configuration adapter ---------------------------------------- */
@@ -737,6 +816,8 @@ void bw_tls_shutdown(void)
 	SSL_CTX *old = server_ctx;
 	server_ctx = NULL;
 	min_version = TLS1_3_VERSION;
+	cert_source = NULL;
+	g_clear_pointer(&installed_path, g_free);
 	g_mutex_unlock(&state_lock);
 	SSL_CTX_free(old);
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include <bulwark/tls.h>
 #include "config.h"
 
 /* Errors of this area (TLS, hardening, logging set-up). */
@@ -56,6 +57,36 @@ int      bw_tls_days_left(const X509 *cert, time_t now);
 gboolean bw_tls_expiry_check(time_t now, int warn_days);
 void     bw_tls_expiry_start(void);
 void     bw_tls_expiry_stop(void);
+
+/* ---- certificate upload and replacement (tls-cert.c, tls-install.c) ----
+ * A certificate, its key and the chain sent after it. */
+typedef struct bw_tls_bundle {
+	X509 *cert;
+	EVP_PKEY *key;
+	STACK_OF(X509) *chain;      /* may be NULL */
+} bw_tls_bundle;
+void     bw_tls_bundle_clear(bw_tls_bundle *b);
+/* (tls.c) Make b the current server identity at the current minimum
+ * version, noting its source ("installed", ...); b stays the caller's. */
+gboolean bw_tls_use_bundle(const bw_tls_bundle *b, const char *source, GError **err);
+/* (tls.c) DATA_DIR/tls/installed.pem of the running set-up, NULL before a
+ * successful bw_tls_configure*; and where the current certificate came
+ * from. g_free both. */
+char    *bw_tls_installed_path(void);
+char    *bw_tls_current_source(void);
+/* (tls-cert.c) The upload's texts or PKCS#12 bytes as a bundle, every
+ * failure in BW_TLS_UPLOAD_ERROR naming the part at fault. */
+gboolean bw_tls_upload_parse(const bw_tls_upload *u, bw_tls_bundle *b, GError **err);
+/* (tls-cert.c) What refuses a bundle (key mismatch, validity at now, weak
+ * key, broken chain); p12 reports the faults on the PKCS#12 part. */
+gboolean bw_tls_bundle_check(const bw_tls_bundle *b, time_t now, gboolean p12, GError **err);
+/* (tls-cert.c) Details and warnings of a bundle (key may be NULL: the
+ * certificate's public key is described). */
+bw_tls_cert_info *bw_tls_info_new(X509 *cert, const STACK_OF(X509) *chain,
+				  const char *source, time_t now);
+/* (tls-expiry.c) After a replacement: check the new certificate now and
+ * restart the 12-hour timer, when the watch runs. */
+void     bw_tls_expiry_rearm(void);
 
 /* Refuse a group- or world-writable file or directory (and its parents up
  * to /), with a message that says which and how to fix it. */
