@@ -13,7 +13,11 @@
  * head, then COMMITs, then writes the new head alone. A crash leaves the
  * chain at the committed head (the commit was lost, and with it whatever
  * the records described) or at the pending one; verify accepts exactly
- * these two, with a note. A chain one record past the head is a finding. */
+ * these two, with a note. A chain one record past the head is a finding.
+ *
+ * Reading back for modules (bw_audit_query) is newest first, bounded,
+ * filtered by action prefix and paged by sequence; it reads, it does not
+ * verify. */
 #define _POSIX_C_SOURCE 200809L
 #include "storeint.h"
 #include "util.h"
@@ -594,4 +598,136 @@ GPtrArray *bw_audit_list(bw_store *s, guint limit, GError **err)
 	sqlite3_finalize(st);
 	g_mutex_unlock(&s->lock);
 	return out;
+}
+
+/* ---- reading back (bulwark/audit.h) ---- */
+
+void bw_audit_record_free(bw_audit_record *r)
+{
+	if (!r)
+		return;
+	g_free(r->actor);
+	g_free(r->action);
+	g_free(r->object);
+	g_free(r->detail);
+	g_free(r);
+}
+
+static gboolean query_args_ok(guint limit, const char *prefix, gint64 before, GError **err)
+{
+	const char *why = NULL;
+	if (limit < 1 || limit > BW_AUDIT_QUERY_MAX)
+		why = "limit must be from 1 to " G_STRINGIFY(BW_AUDIT_QUERY_MAX);
+	else if (before < 0)
+		why = "before must be 0 (from the newest) or a sequence number";
+	else if (prefix && (strlen(prefix) > ACTION_MAX || !g_utf8_validate(prefix, -1, NULL)))
+		why = "the action prefix is too long or not UTF-8";
+	if (why)
+		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_INVALID, "audit: query: %s", why);
+	return why == NULL;
+}
+
+static bw_audit_record *record_dup(const audit_row *r)
+{
+	bw_audit_record *out = g_new0(bw_audit_record, 1);
+	out->seq = r->seq;
+	out->time = r->time;
+	out->actor = g_strdup(r->actor ? r->actor : "");
+	out->action = g_strdup(r->action ? r->action : "");
+	out->object = g_strdup(r->object ? r->object : "");
+	out->detail = g_strdup(r->detail);
+	return out;
+}
+
+/* substr() rather than LIKE: a prefix's '%' and '_' are plain characters.
+ * seq is the table's rowid, so newest first walks the b-tree backwards
+ * and stops at the limit. */
+static GPtrArray *query_locked(bw_store *s, guint limit, const char *prefix, gint64 before,
+			       GError **err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT seq, time, actor, action, object, detail,"
+			       " prev_hash, hash FROM audit WHERE (?1 = 0 OR seq < ?1) AND"
+			       " substr(action, 1, length(?2)) = ?2 ORDER BY seq DESC LIMIT ?3",
+			       -1, &st, NULL) != SQLITE_OK) {
+		bw_store_set_io_error(err, s->db, "audit: preparing a query");
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_text(st, 2, prefix ? prefix : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, limit);
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)bw_audit_record_free);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		audit_row r;
+		row_read(st, &r);
+		g_ptr_array_add(out, record_dup(&r));
+	}
+	if (rc != SQLITE_DONE) {
+		bw_store_set_io_error(err, s->db, "audit: reading records");
+		g_ptr_array_unref(out);
+		out = NULL;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+GPtrArray *bw_audit_query(guint limit, const char *action_prefix, gint64 before,
+			  GError **err)
+{
+	if (!query_args_ok(limit, action_prefix, before, err))
+		return NULL;
+	bw_store *s = bw_store_system();
+	if (!s) {
+		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO,
+			    "audit: cannot read records: the system store is not open");
+		return NULL;
+	}
+	g_mutex_lock(&s->lock);
+	GPtrArray *out = query_locked(s, limit, action_prefix, before, err);
+	g_mutex_unlock(&s->lock);
+	return out;
+}
+
+static void json_str(GString *out, const char *s)
+{
+	if (!s) {
+		g_string_append(out, "null");
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (const guchar *p = (const guchar *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			g_string_append_printf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			g_string_append_printf(out, "\\u%04x", *p);
+		else
+			g_string_append_c(out, (char)*p);
+	}
+	g_string_append_c(out, '"');
+}
+
+char *bw_audit_query_json(guint limit, const char *action_prefix, gint64 before,
+			  GError **err)
+{
+	GPtrArray *all = bw_audit_query(limit, action_prefix, before, err);
+	if (!all)
+		return NULL;
+	GString *out = g_string_new("[");
+	for (guint i = 0; i < all->len; i++) {
+		const bw_audit_record *r = all->pdata[i];
+		g_string_append_printf(out, "%s{\"seq\":%" G_GINT64_FORMAT ",\"time\":%"
+				       G_GINT64_FORMAT ",\"actor\":", i ? "," : "", r->seq, r->time);
+		json_str(out, r->actor);
+		g_string_append(out, ",\"action\":");
+		json_str(out, r->action);
+		g_string_append(out, ",\"object\":");
+		json_str(out, r->object);
+		g_string_append(out, ",\"detail\":");
+		json_str(out, r->detail);
+		g_string_append_c(out, '}');
+	}
+	g_string_append_c(out, ']');
+	g_ptr_array_unref(all);
+	return g_string_free(out, FALSE);
 }
