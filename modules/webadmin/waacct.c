@@ -1,10 +1,15 @@
 /* Web accounts in the system store, "webadmin/user/<name>":
  *   {"role": "system|group|user", "hash": "$argon2id$...",
  *    "history": [older hashes, newest first, at most 4],
- *    "must_change": bool, "locked_until": unix seconds, "failures": n}
+ *    "must_change": bool, "locked_until": unix seconds, "failures": n,
+ *    "changed": unix seconds the password was set,
+ *    "profile": authorization profile (group), "extension": own number}
+ * An account without "changed" (written before expiry existed) reads as
+ * changed now, so an upgrade never expires anyone's password at once.
  * Writes carry the revision read (expect), so two concurrent changes never
  * silently overwrite each other. First start creates "admin" with a random
- * password printed once on stdout (never the log) and must_change. */
+ * password printed once on stdout (never the log) and must_change; every
+ * start creates the profile WA_PROFILE_DEFAULT when it is absent. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <bulwark/store.h>
@@ -37,6 +42,8 @@ void wa_acct_free(wa_acct *a)
 	g_free(a->name);
 	g_free(a->role);
 	g_free(a->hash);
+	g_free(a->profile);
+	g_free(a->extension);
 	for (int i = 0; i < WA_HISTORY; i++)
 		g_free(a->history[i]);
 	g_free(a);
@@ -61,6 +68,16 @@ char *wa_acct_to_json(const wa_acct *a)
 	json_builder_add_int_value(b, a->locked_until);
 	json_builder_set_member_name(b, "failures");
 	json_builder_add_int_value(b, a->failures);
+	json_builder_set_member_name(b, "changed");
+	json_builder_add_int_value(b, a->changed);
+	if (a->profile) {
+		json_builder_set_member_name(b, "profile");
+		json_builder_add_string_value(b, a->profile);
+	}
+	if (a->extension) {
+		json_builder_set_member_name(b, "extension");
+		json_builder_add_string_value(b, a->extension);
+	}
 	json_builder_end_object(b);
 	JsonNode *root = json_builder_get_root(b);
 	char *s = json_to_string(root, FALSE);
@@ -96,6 +113,17 @@ static void acct_history(wa_acct *a, JsonObject *o)
 	}
 }
 
+static void acct_extra(wa_acct *a, JsonObject *o)
+{
+	a->profile = g_strdup(obj_str(o, "profile"));
+	a->extension = g_strdup(obj_str(o, "extension"));
+	a->changed = obj_int(o, "changed");
+	if (a->changed <= 0) {
+		a->changed = g_get_real_time() / G_USEC_PER_SEC;
+		a->changed_missing = TRUE;
+	}
+}
+
 wa_acct *wa_acct_from_json(const char *name, const char *text, gsize len, GError **err)
 {
 	JsonParser *p = json_parser_new_immutable();
@@ -114,6 +142,7 @@ wa_acct *wa_acct_from_json(const char *name, const char *text, gsize len, GError
 			a->locked_until = obj_int(o, "locked_until");
 			a->failures = (guint)CLAMP(obj_int(o, "failures"), 0, G_MAXINT32);
 			acct_history(a, o);
+			acct_extra(a, o);
 		}
 	}
 	g_object_unref(p);
@@ -159,6 +188,41 @@ gboolean wa_acct_save(wa_acct *a, GError **err)
 	return rev > 0;
 }
 
+GPtrArray *wa_acct_list(GError **err)
+{
+	GPtrArray *all = bw_store_list(bw_store_system(), ACCT_PREFIX, err);
+	if (!all)
+		return NULL;
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)wa_acct_free);
+	for (guint i = 0; i < all->len; i++) {
+		bw_record *rec = all->pdata[i];
+		gsize len;
+		const char *d = g_bytes_get_data(rec->value, &len);
+		wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
+		if (a) {
+			a->revision = rec->revision;
+			g_ptr_array_add(out, a);
+		}
+	}
+	g_ptr_array_unref(all);
+	return out;
+}
+
+const char *wa_acct_profile(const wa_acct *a)
+{
+	if (g_strcmp0(a->role, "group") != 0)
+		return NULL;
+	return a->profile ? a->profile : WA_PROFILE_DEFAULT;
+}
+
+/* End users are not administrators: their password does not expire. */
+gint64 wa_acct_expires(const wa_conf *c, const wa_acct *a)
+{
+	if (!c->password_expiry_days || g_strcmp0(a->role, "user") == 0)
+		return 0;
+	return a->changed + (gint64)c->password_expiry_days * 86400;
+}
+
 /* 16 characters, one of each class the policy asks for, the rest mixed. */
 static char *acct_random_password(void)
 {
@@ -178,6 +242,8 @@ static char *acct_random_password(void)
 
 gboolean wa_acct_bootstrap(const wa_conf *c, GError **err)
 {
+	if (!wa_prof_bootstrap(err))
+		return FALSE;
 	GPtrArray *users = bw_store_list(bw_store_system(), ACCT_PREFIX, err);
 	if (!users)
 		return FALSE;
@@ -186,7 +252,8 @@ gboolean wa_acct_bootstrap(const wa_conf *c, GError **err)
 	if (have)
 		return TRUE;
 	char *pw = acct_random_password();
-	wa_acct a = { .name = "admin", .role = "system", .must_change = TRUE };
+	wa_acct a = { .name = "admin", .role = "system", .must_change = TRUE,
+		      .changed = g_get_real_time() / G_USEC_PER_SEC };
 	a.hash = wa_pass_hash(pw, c->argon_t, c->argon_m_kib, err);
 	gboolean ok = a.hash && wa_acct_save(&a, err);
 	if (ok) {

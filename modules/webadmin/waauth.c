@@ -2,7 +2,10 @@
  * after N failures (15 standard, 3 strict) the source address is blocked
  * (5 / 15 minutes) and an account locked (60 / 15 minutes). An unknown
  * user, a wrong password and a locked account get the same answer, and an
- * unknown user costs one Argon2id verification like a known one. */
+ * unknown user costs one Argon2id verification like a known one.
+ * Password expiry: an administrator whose password is older than
+ * password-expiry-days logs in with must_change and the reason "password
+ * expired"; the session view says when the password expires. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <bulwark/bus.h>
@@ -27,11 +30,13 @@ static gint64 acct_lock_s(const wa_conf *c) { return c->strict ? 15 * 60 : 60 * 
 void wa_auth_init(const wa_conf *c)
 {
 	sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	wa_prof_init();
 	dummy_hash = wa_pass_hash("not-a-password-Bulwark-1!", c->argon_t, c->argon_m_kib, NULL);
 }
 
 void wa_auth_fini(void)
 {
+	wa_prof_fini();
 	if (sources)
 		g_hash_table_destroy(sources);
 	sources = NULL;
@@ -135,6 +140,12 @@ static wa_resp *login_ok(const wa_conf *c, const char *ip, const char *old_sid, 
 		return wa_resp_error1(409, NULL, why);
 	}
 	s->must_change = a->must_change;
+	s->profile = g_strdup(wa_acct_profile(a));
+	gint64 expires = wa_acct_expires(c, a);
+	if (!s->must_change && expires && expires <= now_s()) {
+		s->must_change = TRUE;
+		s->reason = "password expired";
+	}
 	bw_metric_add(bw_metric_counter("webadmin.logins", "successful web logins"), 1);
 	wa_log_access(a->name, ip, TRUE, "login");
 	audit(a->name, ip, "webadmin.login", NULL);
@@ -169,7 +180,7 @@ static wa_resp *login_finish(void *data)
 	/* the hash verified must still be the account's: no login with a
 	 * password changed meanwhile */
 	if (a && j->ok && strcmp(a->hash, j->hash) == 0 && a->locked_until <= now_s()) {
-		if (a->failures) {
+		if (a->failures || a->changed_missing) {   /* "changed" stamped once */
 			a->failures = 0;
 			wa_acct_save(a, NULL);
 		}
@@ -240,6 +251,24 @@ wa_resp *wa_auth_logout(wa_sess *s)
 	return r;
 }
 
+/* "extension" and "password_expires" (unix seconds) of the account, or null. */
+static void session_account(const wa_conf *c, JsonBuilder *b, const wa_sess *s)
+{
+	wa_acct *a = wa_acct_load(s->user, NULL);
+	gint64 expires = a ? wa_acct_expires(c, a) : 0;
+	json_builder_set_member_name(b, "extension");
+	if (a && a->extension)
+		json_builder_add_string_value(b, a->extension);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "password_expires");
+	if (expires)
+		json_builder_add_int_value(b, expires);
+	else
+		json_builder_add_null_value(b);
+	wa_acct_free(a);
+}
+
 wa_resp *wa_auth_session(const wa_conf *c, const wa_sess *s)
 {
 	wa_resp *r = wa_resp_new(200);
@@ -255,6 +284,14 @@ wa_resp *wa_auth_session(const wa_conf *c, const wa_sess *s)
 	json_builder_add_string_value(b, s->csrf);
 	json_builder_set_member_name(b, "idle_timeout");
 	json_builder_add_int_value(b, c->session_idle);
+	json_builder_set_member_name(b, "reason");
+	if (s->must_change && s->reason)
+		json_builder_add_string_value(b, s->reason);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "forms");
+	wa_prof_forms_json(b, s);
+	session_account(c, b, s);
 	json_builder_end_object(b);
 	wa_resp_json(r, b);
 	return r;
@@ -287,6 +324,7 @@ static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, char *has
 	a->history[0] = a->hash;
 	a->hash = hash;
 	a->must_change = FALSE;
+	a->changed = now_s();
 	if (!wa_acct_save(a, &err)) {
 		wa_resp *r = wa_resp_error1(409, NULL, "the account changed meanwhile; try again");
 		g_warning("webadmin: password change of %s not saved: %s", a->name, err->message);
@@ -294,6 +332,7 @@ static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, char *has
 		return r;
 	}
 	s->must_change = FALSE;
+	s->reason = NULL;
 	wa_sess_drop_user(s->user, s->sid);
 	audit(s->user, s->ip, "webadmin.password", "password changed");
 	char *actor = wa_actor(s);

@@ -34,6 +34,7 @@ static void sess_free(gpointer p)
 	g_free(s->user);
 	g_free(s->role);
 	g_free(s->ip);
+	g_free(s->profile);
 	g_free(s);
 }
 

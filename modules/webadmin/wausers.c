@@ -1,8 +1,11 @@
 /* /api/users[/NAME], system administrators only: list accounts, create one
  * (role, initial password under the policy, must_change set so its owner
  * picks their own), change role / unlock / force a password change, delete
- * (never oneself, never the last system administrator). Hashing runs on
- * the FastCGI worker (wa_resp_defer), like logins. Every change audited. */
+ * (never oneself, never the last system administrator). A group
+ * administrator has an authorization profile ("profile", an existing one;
+ * WA_PROFILE_DEFAULT unless given), any account may have its own extension
+ * ("extension", an existing one) for the Self Service Portal. Hashing runs
+ * on the FastCGI worker (wa_resp_defer), like logins. Every change audited. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <bulwark/store.h>
@@ -35,6 +38,16 @@ static void user_view(JsonBuilder *b, const wa_acct *a)
 	json_builder_add_boolean_value(b, a->must_change);
 	json_builder_set_member_name(b, "locked");
 	json_builder_add_boolean_value(b, a->locked_until > g_get_real_time() / G_USEC_PER_SEC);
+	json_builder_set_member_name(b, "profile");
+	if (wa_acct_profile(a))
+		json_builder_add_string_value(b, wa_acct_profile(a));
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "extension");
+	if (a->extension)
+		json_builder_add_string_value(b, a->extension);
+	else
+		json_builder_add_null_value(b);
 	json_builder_end_object(b);
 }
 
@@ -55,25 +68,84 @@ static wa_resp *users_list(void)
 
 static guint system_admins(void)
 {
-	GPtrArray *all = bw_store_list(bw_store_system(), ACCT_PREFIX, NULL);
+	GPtrArray *all = wa_acct_list(NULL);
 	guint n = 0;
-	for (guint i = 0; all && i < all->len; i++) {
-		bw_record *rec = all->pdata[i];
-		gsize len;
-		const char *d = g_bytes_get_data(rec->value, &len);
-		wa_acct *a = wa_acct_from_json(rec->key + strlen(ACCT_PREFIX), d, len, NULL);
-		n += a && strcmp(a->role, "system") == 0;
-		wa_acct_free(a);
-	}
+	for (guint i = 0; all && i < all->len; i++)
+		n += strcmp(((wa_acct *)all->pdata[i])->role, "system") == 0;
 	if (all)
 		g_ptr_array_unref(all);
 	return n;
 }
 
+static gboolean ext_exists(const char *number)
+{
+	gsize n = number ? strlen(number) : 0;
+	if (n == 0 || n > 32)
+		return FALSE;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isdigit(number[i]))
+			return FALSE;
+	char *key = g_strconcat("ext/", number, NULL);
+	GBytes *v = NULL;
+	gboolean ok = bw_store_get(bw_store_system(), key, &v, NULL, NULL);
+	if (v)
+		g_bytes_unref(v);
+	g_free(key);
+	return ok;
+}
+
+/* "profile" and "extension" of a create or change: NULL (absent) leaves
+ * them, JSON null clears; messages go into f (field -> g_strdup'ed text). */
+static void assign_check(JsonObject *in, const char *role, GHashTable *f)
+{
+	gboolean bad = FALSE;
+	const char *prof = wa_json_str(in, "profile", &bad);
+	if (bad || (prof && !wa_prof_exists(prof)))
+		g_hash_table_insert(f, "profile", g_strdup("no such authorization profile"));
+	else if (prof && g_strcmp0(role, "group") != 0)
+		g_hash_table_insert(f, "profile", g_strdup("only group administrators have a profile"));
+	bad = FALSE;
+	const char *ext = wa_json_str(in, "extension", &bad);
+	if (bad || (ext && !ext_exists(ext)))
+		g_hash_table_insert(f, "extension", g_strdup("no such extension (1-32 digits of an existing one)"));
+}
+
+/* Sets a's profile and extension from a checked input; the profile goes
+ * with the group role only. */
+static void assign_apply(wa_acct *a, JsonObject *in)
+{
+	gboolean bad = FALSE;
+	if (json_object_has_member(in, "profile")) {
+		g_free(a->profile);
+		a->profile = g_strdup(wa_json_str(in, "profile", &bad));
+	}
+	if (g_strcmp0(a->role, "group") != 0)
+		g_clear_pointer(&a->profile, g_free);
+	if (json_object_has_member(in, "extension")) {
+		g_free(a->extension);
+		a->extension = g_strdup(wa_json_str(in, "extension", &bad));
+	}
+}
+
+/* "role=group profile=ops extension=100" for the audit: what was asked. */
+static char *assign_detail(JsonObject *in)
+{
+	static const char *const keys[] = { "role", "profile", "extension", NULL };
+	GString *d = g_string_new(NULL);
+	for (int i = 0; keys[i]; i++) {
+		if (!json_object_has_member(in, keys[i]))
+			continue;
+		gboolean bad = FALSE;
+		const char *v = wa_json_str(in, keys[i], &bad);
+		g_string_append_printf(d, "%s%s=%s", d->len ? " " : "", keys[i], v ? v : "");
+	}
+	return g_string_free(d, d->len == 0);
+}
+
 /* ---- create: validate here, hash on the worker, save here ---- */
 typedef struct {
 	const wa_conf *c;
-	char *sid, *name, *role, *pw, *hash;
+	char *sid, *name, *role, *pw, *hash, *profile, *extension;
 } create_job;
 
 static void create_work(void *data)
@@ -90,7 +162,9 @@ static wa_resp *create_finish(void *data)
 		return wa_resp_error1(401, NULL, "not logged in, or the session has expired");
 	if (!j->hash)
 		return wa_resp_error1(409, NULL, "the password could not be hashed; try again");
-	wa_acct a = { .name = j->name, .role = j->role, .hash = j->hash, .must_change = TRUE };
+	wa_acct a = { .name = j->name, .role = j->role, .hash = j->hash, .must_change = TRUE,
+		      .profile = j->profile, .extension = j->extension,
+		      .changed = g_get_real_time() / G_USEC_PER_SEC };
 	GError *err = NULL;
 	if (!wa_acct_save(&a, &err)) {
 		gboolean exists = err->code == BW_STORE_ERROR_CONFLICT;
@@ -99,7 +173,11 @@ static wa_resp *create_finish(void *data)
 		g_error_free(err);
 		return r;
 	}
-	users_audit(s, "webadmin.user.create", j->name, j->role);
+	char *detail = g_strdup_printf("role=%s%s%s%s%s", j->role, j->profile ? " profile=" : "",
+				       j->profile ? j->profile : "", j->extension ? " extension=" : "",
+				       j->extension ? j->extension : "");
+	users_audit(s, "webadmin.user.create", j->name, detail);
+	g_free(detail);
 	JsonBuilder *b = json_builder_new();
 	user_view(b, &a);
 	wa_resp *r = wa_resp_new(201);
@@ -116,6 +194,8 @@ static void create_free(void *data)
 	g_free(j->name);
 	g_free(j->role);
 	g_free(j->hash);
+	g_free(j->profile);
+	g_free(j->extension);
 	g_free(j);
 }
 
@@ -129,6 +209,14 @@ static wa_resp *users_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 		g_hash_table_insert(f, "name", g_strdup("1-64 of A-Z a-z 0-9 - _ ."));
 	if (!wa_role_valid(role))
 		g_hash_table_insert(f, "role", g_strdup("one of system, group, user"));
+	assign_check(in, role, f);
+	const char *prof = wa_json_str(in, "profile", &bad);
+	if (!prof && g_strcmp0(role, "group") == 0 && !g_hash_table_contains(f, "profile")) {
+		prof = WA_PROFILE_DEFAULT;
+		if (!wa_prof_exists(prof))
+			g_hash_table_insert(f, "profile", g_strdup("choose a profile: the default "
+						WA_PROFILE_DEFAULT " no longer exists"));
+	}
 	GPtrArray *msgs = g_ptr_array_new_with_free_func(g_free);
 	wa_pass_policy(pw, name, msgs);
 	g_ptr_array_add(msgs, NULL);
@@ -150,6 +238,8 @@ static wa_resp *users_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 		j->name = g_strdup(name);
 		j->role = g_strdup(role);
 		j->pw = g_strdup(pw);
+		j->profile = g_strdup(prof);
+		j->extension = g_strdup(wa_json_str(in, "extension", &bad));
 		r = wa_resp_defer(create_work, create_finish, create_free, j);
 	}
 	g_hash_table_unref(f);
@@ -175,10 +265,19 @@ static wa_resp *users_change(wa_sess *s, wa_acct *a, JsonObject *in)
 	if (role && strcmp(a->role, "system") == 0 && strcmp(role, "system") != 0 &&
 	    system_admins() <= 1)
 		return wa_resp_error1(409, "role", "the last system administrator must stay one");
+	GHashTable *f = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	assign_check(in, role ? role : a->role, f);
+	if (g_hash_table_size(f) > 0) {
+		wa_resp *r = wa_resp_error(400, "some fields are not valid", f);
+		g_hash_table_unref(f);
+		return r;
+	}
+	g_hash_table_unref(f);
 	if (role) {
 		g_free(a->role);
 		a->role = g_strdup(role);
 	}
+	assign_apply(a, in);
 	if (unlock && json_node_get_boolean(unlock)) {
 		a->locked_until = 0;
 		a->failures = 0;
@@ -191,8 +290,10 @@ static wa_resp *users_change(wa_sess *s, wa_acct *a, JsonObject *in)
 		g_error_free(err);
 		return r;
 	}
-	wa_sess_drop_user(a->name, s->sid);   /* a changed role applies at once */
-	users_audit(s, "webadmin.user.change", a->name, role ? role : NULL);
+	wa_sess_drop_user(a->name, s->sid);   /* a changed role or profile applies at once */
+	char *detail = assign_detail(in);
+	users_audit(s, "webadmin.user.change", a->name, detail);
+	g_free(detail);
 	JsonBuilder *b = json_builder_new();
 	user_view(b, a);
 	wa_resp *r = wa_resp_new(200);

@@ -116,6 +116,11 @@ typedef struct wa_acct {
 	gint64 locked_until;            /* unix seconds */
 	guint failures;
 	gint64 revision;                /* store revision it was read at */
+	/* profiles area: */
+	char *profile;                  /* group administrators; NULL: WA_PROFILE_DEFAULT */
+	char *extension;                /* own extension (Self Service Portal); NULL: none */
+	gint64 changed;                 /* unix seconds the password was set */
+	gboolean changed_missing;       /* "changed" absent: read as now, stamped at login */
 } wa_acct;
 
 gboolean wa_user_valid(const char *name);
@@ -133,6 +138,8 @@ typedef struct wa_sess {
 	char *sid, *csrf, *user, *role, *ip;
 	gboolean must_change;
 	gint64 created, last;           /* monotonic seconds */
+	char *profile;                  /* group administrators: the account's profile */
+	const char *reason;             /* static text: why must_change (NULL: first login) */
 } wa_sess;
 
 void     wa_sess_init(void);
@@ -182,6 +189,24 @@ const wa_route *wa_routes(guint *n);   /* the table, for the profile editor */
 
 /* (waprof.c) May this session read (write FALSE) or change the form? */
 gboolean wa_access_allows(const wa_sess *s, const char *form, gboolean write);
+
+/* ---- profiles area: authorization profiles (waprof.c), accounts
+ * (waacct.c), the Self Service Portal (waself.c), password expiry ---- */
+#define WA_PROFILE_DEFAULT "group-admin"   /* new group administrators' profile */
+/* Profile cache kept fresh by a store watch (wa_auth_init/fini call these). */
+void     wa_prof_init(void);
+void     wa_prof_fini(void);
+/* Creates WA_PROFILE_DEFAULT (dashboard, extensions, alarms: write) if absent. */
+gboolean wa_prof_bootstrap(GError **err);
+gboolean wa_prof_exists(const char *name);
+/* Adds the session's grants as {"<form>": "read"|"write"} (an object value). */
+void     wa_prof_forms_json(JsonBuilder *b, const wa_sess *s);
+/* The profile an account's sessions use: NULL unless a group administrator. */
+const char *wa_acct_profile(const wa_acct *a);
+/* Every valid account (wa_acct*, freed with the array), or NULL on a store error. */
+GPtrArray *wa_acct_list(GError **err);
+/* When an administrator's password expires (unix seconds); 0: never. */
+gint64   wa_acct_expires(const wa_conf *c, const wa_acct *a);
 
 wa_resp *wa_api_extensions(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
 wa_resp *wa_api_users(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
