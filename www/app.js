@@ -1,7 +1,10 @@
-// The WebAdmin single-page app: hash routes, role-aware navigation and the
-// first-login rule (a session that must change its password sees only the
-// password page, as the server answers 403 to everything else anyway).
-import { call, current, setSession, onExpired } from './js/api.js';
+// The WebAdmin single-page app: hash routes, navigation by the forms the
+// session's authorization profile grants (GET /api/session "forms"; the
+// server checks every call again) and the first-login rule (a session that
+// must change its password sees only the password page, as the server
+// answers 403 to everything else anyway). Password and My phone are not
+// forms: every account has a password; My phone needs an own extension.
+import { call, current, setSession, onExpired, canRead } from './js/api.js';
 import { clear, h } from './js/dom.js';
 import { renderLogin } from './js/login.js';
 import { renderPassword } from './js/password.js';
@@ -18,30 +21,48 @@ import { renderCertificates } from './js/certificates.js';
 import { renderSecurity } from './js/security.js';
 import { renderEvents } from './js/events.js';
 
-const LEVEL = { user: 0, group: 1, system: 2 };
+// grant: the form a page needs read access on (the route name unless
+// given); null: every session (login, password) or its own rule (self).
 const ROUTES = {
-	login: { level: -1, title: 'Log in', render: renderLogin },
-	password: { level: 0, title: 'Change password', render: renderPassword },
-	dashboard: { level: 1, title: 'Dashboard', render: renderDashboard },
-	extensions: { level: 1, title: 'Extensions', render: renderExtensions, form: renderExtensionForm },
-	alarms: { level: 1, title: 'Alarms', render: renderAlarms },
-	modules: { level: 2, title: 'Modules', render: renderModules },
-	users: { level: 2, title: 'Users', render: renderUsers, form: renderUserForm },
-	profiles: { level: 2, title: 'Authorization profiles', render: renderProfiles, form: renderProfileForm },
-	cor: { level: 2, title: 'CoR/CoS', render: renderCor },
-	trunks: { level: 2, title: 'Trunks', render: renderTrunks, form: renderTrunkForm },
-	certificates: { level: 2, title: 'Certificates', render: renderCertificates },
-	security: { level: 2, title: 'Security options', render: renderSecurity },
-	audit: { level: 2, title: 'Access log', render: renderAudit },
-	events: { level: 2, title: 'Event log', render: renderEvents },
-	self: { level: 0, title: 'My phone', render: renderSelf },
+	login: { grant: null, title: 'Log in', render: renderLogin },
+	password: { grant: null, title: 'Change password', render: renderPassword },
+	dashboard: { title: 'Dashboard', render: renderDashboard },
+	extensions: { title: 'Extensions', render: renderExtensions, form: renderExtensionForm },
+	alarms: { title: 'Alarms', render: renderAlarms },
+	modules: { title: 'Modules', render: renderModules },
+	users: { title: 'Users', render: renderUsers, form: renderUserForm },
+	profiles: { title: 'Authorization profiles', render: renderProfiles, form: renderProfileForm },
+	cor: { title: 'CoR/CoS', render: renderCor },
+	trunks: { title: 'Trunks', render: renderTrunks, form: renderTrunkForm },
+	certificates: { title: 'Certificates', render: renderCertificates },
+	security: { title: 'Security options', render: renderSecurity },
+	audit: { title: 'Access log', render: renderAudit },
+	events: { title: 'Event log', render: renderEvents },
+	self: { grant: null, title: 'My phone', render: renderSelf },
 };
 
 let generation = 0;
 let pendingNotice = '';
 
+// An end user always has My phone (it says when no extension is assigned);
+// an administrator only with an extension of its own.
+function selfAllowed(s) {
+	return s.role === 'user' || !!s.extension;
+}
+
+function allowed(s, name) {
+	const r = ROUTES[name];
+	if (!r || name === 'login')
+		return false;
+	if (name === 'self')
+		return selfAllowed(s);
+	return r.grant === null || canRead(r.grant || name);
+}
+
+// The first page of the menu the session may open.
 function home(s) {
-	return s && LEVEL[s.role] >= 1 ? 'dashboard' : 'password';
+	const first = Object.keys(ROUTES).find(n => ROUTES[n].grant === undefined && allowed(s, n));
+	return first || (selfAllowed(s) ? 'self' : 'password');
 }
 
 // Navigate; a notice is shown once by the next page drawn.
@@ -60,8 +81,7 @@ function resolve() {
 		return { name: 'login' };
 	if (s.must_change)
 		return { name: 'password' };
-	const r = ROUTES[name];
-	if (!r || name === 'login' || LEVEL[s.role] < r.level)
+	if (!allowed(s, name))
 		return { name: home(s) };
 	return { name, param };
 }
@@ -71,7 +91,8 @@ function drawNav(name) {
 	const nav = document.getElementById('nav');
 	nav.hidden = !s || s.must_change;
 	for (const a of nav.querySelectorAll('a')) {
-		a.hidden = !s || LEVEL[s.role] < LEVEL[a.dataset.role];
+		const page = a.getAttribute('href').replace(/^#\//, '');
+		a.hidden = !s || !allowed(s, page);
 		if (a.getAttribute('href') === `#/${name}`)
 			a.setAttribute('aria-current', 'page');
 		else

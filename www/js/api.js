@@ -24,12 +24,24 @@ export function current() {
 
 export function setSession(s) {
 	session = s ? { user: s.user, role: s.role, must_change: !!s.must_change,
-		csrf: s.csrf, idle_timeout: s.idle_timeout || 900 } : null;
+		csrf: s.csrf, idle_timeout: s.idle_timeout || 900, forms: s.forms || {},
+		extension: s.extension || null, password_expires: s.password_expires || null,
+		reason: s.reason || null } : null;
 	if (session)
 		sessionStorage.setItem(KEY, JSON.stringify(session));
 	else
 		sessionStorage.removeItem(KEY);
 	armIdle();
+}
+
+// What the session's authorization profile grants on a form (the server
+// checks again): pages hide their save buttons when canWrite is false.
+export function canRead(form) {
+	return !!(session && session.forms && session.forms[form]);
+}
+
+export function canWrite(form) {
+	return !!(session && session.forms && session.forms[form] === 'write');
 }
 
 export function onExpired(fn) {

@@ -2,7 +2,9 @@
 // router lets through. The policy is listed under the field and each rule
 // turns met or unmet as you type; the server's verdict (including "not one
 // of the last 4 passwords", which only it can know) appears by the field.
-import { h, field, setError, alertBox } from './dom.js';
+// An administrator's password may expire (password-expiry-days): the page
+// says when, and why a change is forced when it has expired.
+import { h, field, setError, alertBox, fmtTime } from './dom.js';
 import { call, current, setSession } from './api.js';
 import { passwordRules } from './rules.js';
 
@@ -33,8 +35,13 @@ export function renderPassword(main, { go }) {
 	const check = attachRules(neu, () => s.user);
 	const msg = alertBox('bad');
 	const info = alertBox('info');
-	if (s.must_change)
+	if (s.must_change && s.reason === 'password expired')
+		info.textContent = 'Your password has expired: choose a new one before you can use the WebAdmin.';
+	else if (s.must_change)
 		info.textContent = 'This password must be changed before you can use the WebAdmin.';
+	else if (s.password_expires)
+		info.textContent = `Your password expires on ${fmtTime(s.password_expires)}.`;
+	info.id = 'pw-info';
 	neu.input.addEventListener('input', () => setError(neu, ''));
 	again.input.addEventListener('input', () => setError(again,
 		again.input.value && again.input.value !== neu.input.value ? 'does not match the new password' : ''));
