@@ -5,13 +5,21 @@
  * version API. We let tls_alloc build its own context, then adjust that
  * context (tls_openssl_context) to match the core's server context: same
  * certificate, key and chain, same protocol floor (TLS 1.3 by default),
- * same options, same TLS 1.2 and 1.3 suites, same verify mode. Changing
- * the core's certificate therefore needs a restart of the sip stack. */
+ * same options, same TLS 1.2 and 1.3 suites, same verify mode. The
+ * certificate follows the core's without a restart: a certificate
+ * callback on that context compares, at each new handshake, the identity
+ * the connection would present with the core's current one
+ * (bw_tls_server_ctx, replaced by bw_tls_cert_install) and swaps it in
+ * when they differ; connections already established keep theirs. Pulled
+ * per handshake on the signalling thread rather than pushed by the
+ * tls.certificate.changed event, so nothing outlives the stack (the
+ * callback lives in the context libre frees with its tls object). */
 #define G_LOG_DOMAIN "sip"
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
 #include <openssl/x509.h>
+#include <bulwark/tls.h>
 #include "recompat.h"
 
 /* Hash sizes (buckets, powers of two) for client transactions, server
@@ -96,6 +104,31 @@ static int sip_re_tls_copy_identity(SSL_CTX *dst, SSL_CTX *src)
 	return 0;
 }
 
+/* The core's current certificate, key and chain on ssl, replacing all it
+ * had (a new certificate of another key type must not leave the old one
+ * selectable). Without a core context the connection keeps what it has;
+ * a failed swap (the core checked the pair) fails this handshake only. */
+static int sip_re_tls_cert_cb(SSL *ssl, void *arg)
+{
+	SSL_CTX *cur = bw_tls_server_ctx(NULL);
+	X509 *cert = cur ? SSL_CTX_get0_certificate(cur) : NULL;
+	EVP_PKEY *key = cur ? SSL_CTX_get0_privatekey(cur) : NULL;
+	STACK_OF(X509) *chain = NULL;
+
+	(void)arg;
+	if (cert && key && SSL_get_certificate(ssl) != cert) {
+		SSL_CTX_get0_chain_certs(cur, &chain);
+		SSL_certs_clear(ssl);
+		if (SSL_use_cert_and_key(ssl, cert, key, chain, 1) != 1) {
+			g_warning("sip: TLS: cannot present the new certificate on this connection");
+			SSL_CTX_free(cur);
+			return 0;
+		}
+	}
+	SSL_CTX_free(cur);
+	return 1;
+}
+
 int sip_re_tls_server(struct tls **tlsp, SSL_CTX *src)
 {
 	struct tls *tls = NULL;
@@ -120,6 +153,7 @@ int sip_re_tls_server(struct tls **tlsp, SSL_CTX *src)
 			err = EINVAL;
 		SSL_CTX_set_verify(dst, SSL_CTX_get_verify_mode(src),
 				   SSL_CTX_get_verify_callback(src));
+		SSL_CTX_set_cert_cb(dst, sip_re_tls_cert_cb, NULL);
 	}
 	if (err) {
 		mem_deref(tls);

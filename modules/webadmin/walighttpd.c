@@ -1,8 +1,8 @@
 /* What lighttpd needs, written into DATA_DIR/webadmin (0700): the
  * certificate and key the core serves (cert.pem, key.pem, 0600, taken from
- * bw_tls_server_ctx so the customer's certificate is used when installed)
- * and lighttpd.conf. TLS is the main listener; the plain one is a
- * $SERVER["socket"] block that only redirects (the other way round served
+ * bw_tls_server_ctx so the customer's certificate is used when installed;
+ * rewritten when a new one is installed, see wasup.c) and lighttpd.conf.
+ * TLS is the main listener; the plain one is a $SERVER["socket"] block that only redirects (the other way round served
  * a page in clear to a Host-less request, see DESIGN pitfalls). */
 #define _GNU_SOURCE
 #include "webadmin.h"
@@ -42,21 +42,31 @@ char *wa_www_find(const wa_conf *c)
 	return g_strdup(BW_WWWDIR);
 }
 
+/* Written beside and renamed over, so a lighttpd starting meanwhile reads
+ * the old file or the new one, never half of one. */
 static gboolean write_bio_file(const char *path, BIO *bio, GError **err)
 {
 	char *data = NULL;
 	long len = BIO_get_mem_data(bio, &data);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	char *tmp = g_strconcat(path, ".new", NULL);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	gboolean ok = fd >= 0 && fchmod(fd, 0600) == 0 &&
-		      write(fd, data, (size_t)len) == (ssize_t)len;
+		      write(fd, data, (size_t)len) == (ssize_t)len && fsync(fd) == 0;
 	int e = errno;
 	if (fd >= 0 && close(fd) != 0 && ok) {
 		ok = FALSE;
 		e = errno;
 	}
-	if (!ok)
+	if (ok && rename(tmp, path) != 0) {
+		ok = FALSE;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(tmp);
 		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(e),
 			    "webadmin: cannot write %s: %s", path, g_strerror(e));
+	}
+	g_free(tmp);
 	return ok;
 }
 
@@ -91,12 +101,18 @@ static gboolean write_pems(SSL_CTX *ctx, const char *dir, GError **err)
 
 gboolean wa_lighttpd_files(const wa_conf *c, const char *dir, GError **err)
 {
+	(void)c;
 	if (g_mkdir_with_parents(dir, 0700) != 0 || chmod(dir, 0700) != 0) {
 		int e = errno;
 		g_set_error(err, G_IO_ERROR, g_io_error_from_errno(e),
 			    "webadmin: cannot create %s (mode 0700): %s", dir, g_strerror(e));
 		return FALSE;
 	}
+	return wa_lighttpd_certs(dir, err);
+}
+
+gboolean wa_lighttpd_certs(const char *dir, GError **err)
+{
 	SSL_CTX *ctx = bw_tls_server_ctx(err);
 	if (!ctx) {
 		g_prefix_error(err, "webadmin: no certificate for HTTPS: ");
@@ -161,6 +177,7 @@ char *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www)
 		"server.systemd-socket-activation = \"enable\"\n"
 		"server.max-request-size = 2048\n"
 		"server.follow-symlink = \"disable\"\n"
+		"server.graceful-shutdown-timeout = 5\n"
 		"index-file.names = (\"index.html\")\n"
 		"url.access-deny = (\"~\", \".inc\")\n"
 		"ssl.engine = \"enable\"\n"

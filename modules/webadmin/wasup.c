@@ -2,7 +2,11 @@
  * management context, restarted with backoff (1 s doubling to 30 s; back
  * to 1 s after a minute of uptime) whenever it exits, stopped with SIGTERM
  * (SIGKILL after 3 s) on module stop. The child gets SIGTERM if bulwarkd
- * dies, so no orphan keeps the ports. */
+ * dies, so no orphan keeps the ports. On tls.certificate.changed the
+ * certificate files are rewritten and lighttpd restarted at once (a
+ * graceful SIGINT, not a failure): lighttpd reads certificates only at
+ * start, and the listening sockets are bulwarkd's, so connections made
+ * in between wait in the backlog instead of being refused. */
 #include "webadmin.h"
 #include <bulwark/bus.h>
 #include <bulwark/metrics.h>
@@ -28,6 +32,9 @@ struct wa_sup {
 	guint backoff_ms;
 	gint64 started;
 	bw_metric *restarts;
+	char *dir;              /* of the configuration and certificate files */
+	bw_sub *cert_sub;       /* tls.certificate.changed */
+	gboolean restart_now;   /* the exit is ours: start again at once */
 };
 
 static void sup_child_setup(gpointer data)
@@ -62,6 +69,13 @@ static void sup_exited(GPid pid, gint status, gpointer data)
 	g_source_unref(s->watch);
 	s->watch = NULL;
 	s->pid = 0;
+	if (s->restart_now) {
+		s->restart_now = FALSE;
+		s->timer = g_timeout_source_new(0);
+		g_source_set_callback(s->timer, sup_retry, s, NULL);
+		g_source_attach(s->timer, bw_mgmt_context());
+		return;
+	}
 	if (g_get_monotonic_time() - s->started > STABLE_US)
 		s->backoff_ms = BACKOFF_MIN_MS;
 	g_warning("webadmin: lighttpd (pid %d) exited (%s %d); restarting in %u ms",
@@ -102,6 +116,29 @@ static gboolean sup_spawn(wa_sup *s, GError **err)
 	return TRUE;
 }
 
+void wa_sup_restart(wa_sup *s, const char *why)
+{
+	if (!s || s->pid <= 0 || s->restart_now)
+		return;   /* not running: the pending start reads the new files */
+	g_message("webadmin: restarting lighttpd (pid %d): %s", (int)s->pid, why);
+	s->restart_now = TRUE;
+	kill(s->pid, SIGINT);   /* graceful: answers in flight are finished first */
+}
+
+static void sup_cert_changed(const bw_event *ev, void *data)
+{
+	wa_sup *s = data;
+	GError *err = NULL;
+	if (!wa_lighttpd_certs(s->dir, &err)) {
+		g_warning("webadmin: HTTPS keeps the old certificate: %s", err->message);
+		g_error_free(err);
+		return;
+	}
+	char *why = g_strdup_printf("new certificate %s", bw_event_get(ev, "fingerprint"));
+	wa_sup_restart(s, why);
+	g_free(why);
+}
+
 wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, const int *fds,
 		     guint nfds, GError **err)
 {
@@ -114,6 +151,9 @@ wa_sup *wa_sup_start(const char *lighttpd, const char *conf_path, const int *fds
 	wa_sup *s = g_new0(wa_sup, 1);
 	s->bin = g_strdup(lighttpd);
 	s->conf = g_strdup(conf_path);
+	s->dir = g_path_get_dirname(conf_path);
+	s->cert_sub = bw_bus_subscribe("tls.certificate.changed", bw_mgmt_context(), 8,
+				       sup_cert_changed, s);
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->restarts = bw_metric_counter("webadmin.lighttpd_restarts",
 					"times lighttpd exited and was started again");
@@ -143,6 +183,7 @@ void wa_sup_stop(wa_sup *s)
 {
 	if (!s)
 		return;
+	bw_bus_unsubscribe(s->cert_sub);
 	if (s->timer) {
 		g_source_destroy(s->timer);
 		g_source_unref(s->timer);
@@ -157,5 +198,6 @@ void wa_sup_stop(wa_sup *s)
 	}
 	g_free(s->bin);
 	g_free(s->conf);
+	g_free(s->dir);
 	g_free(s);
 }

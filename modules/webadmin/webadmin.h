@@ -233,6 +233,14 @@ typedef struct wa_sup wa_sup;
 wa_sup  *wa_sup_start(const char *lighttpd, const char *conf_path, const int *fds,
 		      guint nfds, GError **err);
 void     wa_sup_stop(wa_sup *s);
+/* ---- certificates area (wacert.c, walighttpd.c, wasup.c) ----
+ * DIR/cert.pem and DIR/key.pem (0600) from the core's current server
+ * context. The supervisor rewrites them on tls.certificate.changed and
+ * restarts lighttpd gracefully (SIGINT: requests in flight finish; the
+ * listening sockets stay bulwarkd's, so nothing is refused meanwhile). */
+gboolean wa_lighttpd_certs(const char *dir, GError **err);
+/* Restart lighttpd now without counting it as a failure (why: logged). */
+void     wa_sup_restart(wa_sup *s, const char *why);
 
 typedef struct wa_fcgi wa_fcgi;
 wa_fcgi *wa_fcgi_start(const char *sock_path, guint workers, GError **err);
