@@ -16,10 +16,12 @@ void wa_api_init(const wa_conf *c)
 	conf = c;
 	wa_sess_init();
 	wa_auth_init(c);
+	wa_events_start(c);
 }
 
 void wa_api_fini(void)
 {
+	wa_events_stop();
 	wa_auth_fini();
 	wa_sess_fini();
 	wa_log_clear();
@@ -50,15 +52,6 @@ static wa_resp *get_only(const wa_req *r, wa_resp *(*view)(void))
 	return strcmp(r->method, "GET") == 0 ? view() : method_not_allowed("GET");
 }
 
-static wa_resp *audit_view(void)
-{
-	wa_resp *r = wa_resp_new(200);
-	JsonNode *n = wa_log_json();
-	r->body = json_to_string(n, FALSE);
-	json_node_unref(n);
-	return r;
-}
-
 static wa_resp *api_dashboard(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
 {
 	(void) c, (void) s, (void) rest;
@@ -80,7 +73,7 @@ static wa_resp *api_modules(const wa_conf *c, wa_sess *s, const wa_req *r, const
 static wa_resp *api_audit(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
 {
 	(void) c, (void) s, (void) rest;
-	return get_only(r, audit_view);
+	return wa_api_audit(r);   /* walog.c: GET only, paged */
 }
 
 /* Each resource (first path segment) belongs to one form, the unit an

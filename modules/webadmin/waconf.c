@@ -118,6 +118,8 @@ wa_conf *wa_conf_parse(const bw_conf_node *n, GError **err)
 	c->argon_t = clampu(bw_conf_int(n, "argon2-time", 2), 1, 16);
 	c->argon_m_kib = clampu(bw_conf_int(n, "argon2-memory", 19456), 1024, 4 * 1024 * 1024);
 	c->workers = clampu(bw_conf_int(n, "workers", 4), 1, WA_WORKERS_MAX);
+	c->events_keep = clampu(bw_conf_int(n, "events-keep", WA_EVENTS_KEEP_DEFAULT), 10,
+				WA_EVENTS_KEEP_MAX);
 	c->lighttpd = g_strdup(bw_conf_str(n, "lighttpd", "/usr/sbin/lighttpd"));
 	if (c->session_idle <= 0)
 		c->session_idle = 15 * 60;

@@ -1,9 +1,17 @@
 /* Read-only views: the dashboard (figures from the metrics registry, so
- * no call state is touched from here), modules and their state, alarms. */
+ * no call state is touched from here, and the call-volume history),
+ * modules and their state, alarms.
+ *
+ * History: calls started per WA_HISTORY_INTERVAL over the last
+ * WA_HISTORY_SLOTS intervals (24 hours), counted from call.started events
+ * by the event log's subscription (waevents.c) in a ring indexed by
+ * interval number, so an old slot is recognised by its number and reads
+ * as 0. In memory: it starts empty when the module starts. */
 #include "webadmin.h"
 #include <bulwark/store.h>
 #include <bulwark/alarm.h>
 #include <bulwark/metrics.h>
+#include <string.h>
 
 static gint64 metric(const char *name)
 {
@@ -29,6 +37,43 @@ static wa_resp *finish(JsonBuilder *b)
 	return r;
 }
 
+static struct { gint64 interval; guint calls; } history[WA_HISTORY_SLOTS];
+
+void wa_history_note(gint64 t)
+{
+	gint64 n = t / WA_HISTORY_INTERVAL;
+	guint slot = (guint)(n % WA_HISTORY_SLOTS);
+	if (t < 0)
+		return;
+	if (history[slot].interval != n) {
+		history[slot].interval = n;
+		history[slot].calls = 0;
+	}
+	history[slot].calls++;
+}
+
+void wa_history_clear(void)
+{
+	memset(history, 0, sizeof history);
+}
+
+void wa_history_json(JsonBuilder *b, gint64 now)
+{
+	gint64 last = now / WA_HISTORY_INTERVAL;
+	json_builder_set_member_name(b, "history");
+	json_builder_begin_object(b);
+	add_int(b, "interval", WA_HISTORY_INTERVAL);
+	add_int(b, "end", (last + 1) * WA_HISTORY_INTERVAL);   /* the newest interval's end */
+	json_builder_set_member_name(b, "calls");
+	json_builder_begin_array(b);
+	for (gint64 n = last - WA_HISTORY_SLOTS + 1; n <= last; n++) {
+		guint slot = (guint)(n % WA_HISTORY_SLOTS);
+		json_builder_add_int_value(b, history[slot].interval == n ? history[slot].calls : 0);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+}
+
 wa_resp *wa_api_dashboard(void)
 {
 	JsonBuilder *b = json_builder_new();
@@ -40,6 +85,7 @@ wa_resp *wa_api_dashboard(void)
 	add_int(b, "blocked_sources_sip", metric("sip.blocked_sources"));
 	add_int(b, "blocked_sources_web", wa_auth_blocked());
 	add_int(b, "sessions", wa_sess_count());
+	wa_history_json(b, g_get_real_time() / G_USEC_PER_SEC);
 	json_builder_set_member_name(b, "metrics");
 	json_builder_begin_object(b);
 	bw_metric_foreach(add_metric, b);

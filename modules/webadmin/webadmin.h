@@ -35,6 +35,7 @@ typedef struct wa_conf {
 	guint argon_t, argon_m_kib;
 	guint workers;
 	char *lighttpd;                 /* binary */
+	guint events_keep;              /* events area: event-log size */
 } wa_conf;
 /* The module's wa_conf is one object for its lifetime: the security-options
  * form (wasecurity.c) changes its fields in place on the management
@@ -220,6 +221,25 @@ wa_resp *wa_api_events(const wa_conf *c, wa_sess *s, const wa_req *r, const char
 wa_resp *wa_api_dashboard(void);
 wa_resp *wa_api_modules(void);
 wa_resp *wa_api_alarms(void);
+
+/* ---- events area: access log from the audit log (walog.c), event log
+ * (waevents.c), dashboard call-volume history (wainfo.c) ---- */
+#define WA_EVENTS_KEEP_DEFAULT 1000      /* events kept for the event log */
+#define WA_EVENTS_KEEP_MAX     100000
+#define WA_HISTORY_SLOTS       96        /* call-volume intervals: 24 hours */
+#define WA_HISTORY_INTERVAL    900       /* seconds per interval */
+/* GET /api/audit[?before=SEQ&limit=N] from the audit log (GET only). */
+wa_resp *wa_api_audit(const wa_req *r);
+/* Subscribe to every bus event on the management loop: keeps the last
+ * c->events_keep (secret-looking fields dropped) and counts call.started
+ * per interval; wa_api_init/fini call these. */
+void     wa_events_start(const wa_conf *c);
+void     wa_events_stop(void);
+/* (wainfo.c) Count one started call at unix time t (seconds). */
+void     wa_history_note(gint64 t);
+void     wa_history_clear(void);
+/* Adds "history": {"interval", "end", "calls": [oldest .. newest]}. */
+void     wa_history_json(JsonBuilder *b, gint64 now);
 
 /* ---- lighttpd (walighttpd.c, wasup.c) and FastCGI (wafcgi.c) ---- */
 char    *wa_www_find(const wa_conf *c);

@@ -211,28 +211,6 @@ static void test_sessions(void)
 	wa_sess_fini();
 }
 
-static void test_access_log(void)
-{
-	for (int i = 0; i < 30; i++) {
-		wa_log_access("admin", "192.0.2.1", i % 2 == 0, "login");
-		wa_log_change("web:admin@192.0.2.1", "ext.add", "ext/1");
-	}
-	JsonNode *n = wa_log_json();
-	JsonObject *o = json_node_get_object(n);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "failed")), ==, 15);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "successful")), ==, 15);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "changes")), ==, 30);
-	json_node_unref(n);
-	for (int i = 0; i < 30; i++)
-		wa_log_access("admin", "192.0.2.1", FALSE, "login.failed");
-	n = wa_log_json();
-	o = json_node_get_object(n);
-	g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "failed")), ==,
-			 WA_ACCESS_KEEP);
-	json_node_unref(n);
-	wa_log_clear();
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -246,6 +224,5 @@ int main(int argc, char **argv)
 	g_test_add_func("/webadmin/conf/hostport", test_hostport);
 	g_test_add_func("/webadmin/lighttpd/conf", test_lighttpd_conf);
 	g_test_add_func("/webadmin/sessions/limits", test_sessions);
-	g_test_add_func("/webadmin/log/bounds", test_access_log);
 	return g_test_run();
 }
