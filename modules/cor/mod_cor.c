@@ -10,6 +10,7 @@
  * the other cor*.c files (docs/cor.md). */
 #define G_LOG_DOMAIN "cor"
 #include "corglue.h"
+#include "corsvc.h"
 
 #include <errno.h>
 
@@ -39,6 +40,7 @@ static int cor_start(bw_module *m)
 		return EIO;
 	}
 	cor_glue_ctl_add(g);
+	(void) cor_svc_provide(m, g);   /* the webadmin's CoR/CoS page */
 	g_message("cor: rules loaded (time zone %s, barred calls: %s)",
 		  g->conf.zone ? g->conf.zone : "local",
 		  g->conf.barred == COR_BARRED_ATTENDANT ? "to the attendant" : "rejected");
@@ -49,6 +51,7 @@ static void cor_stop(bw_module *m)
 {
 	cor_glue *g = bw_module_data(m);
 
+	cor_svc_forget();
 	cor_glue_ctl_remove();
 	cor_glue_stop(g);
 }

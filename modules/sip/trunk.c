@@ -24,6 +24,7 @@
 #include "sipint-core.h"
 #include "recompat.h"
 #include "calls.h"
+#include "trunksvc.h"
 
 #define TRUNK_RETRY_MIN_S 5
 #define TRUNK_RETRY_MAX_S 300
@@ -472,6 +473,11 @@ static void trunk_list_sig(GString *out, const char *unused)
 	}
 }
 
+char *sip_trunks_state_text(GError **err)
+{
+	return sip_sig_run(trunk_list_sig, NULL, err);
+}
+
 static gboolean trunk_cmd(bw_ctl_reply *out, guint argc, const char *const *argv,
 			  const char *actor, void *user_data, GError **err)
 {
@@ -569,6 +575,7 @@ void sip_trunks_mgmt_start(void)
 					     trunk_cmd, NULL) == 0;
 	if (!trunk_cmd_added)
 		g_warning("sip: cannot add the control command trunks");
+	(void) sip_trunksvc_provide(sip_mod->module);   /* the webadmin's Trunks page */
 }
 
 void sip_trunks_mgmt_stop(void)

@@ -222,6 +222,22 @@ wa_resp *wa_api_dashboard(void);
 wa_resp *wa_api_modules(void);
 wa_resp *wa_api_alarms(void);
 
+/* ---- trunks and CoR/CoS pages (watrunk.c, wacor.c): shared helpers ---- */
+/* The value of name in the query string, percent-decoded (g_free), or NULL. */
+char    *wa_query_param(const wa_req *r, const char *name);
+/* The revision a change expects: the body's "revision" (body may be NULL),
+ * else the query's revision=N, else fallback. FALSE when one is given
+ * but is not a whole number >= 1. */
+gboolean wa_expect_revision(const wa_req *r, JsonObject *body, gint64 fallback, gint64 *out);
+/* A change into the audit log (actor from the session) and the access-log
+ * view; detail may be NULL and never holds a secret. */
+void     wa_audit_change(wa_sess *s, const char *action, const char *key, const char *detail);
+/* A stored record's JSON object (ref'd); a broken record reads as empty. */
+JsonObject *wa_record_object(GBytes *value);
+/* 409 for a store error: a conflict says "changed meanwhile" (what names
+ * the record), anything else gives the store's message. Frees err. */
+wa_resp *wa_store_error(GError *err, const char *what);
+
 /* ---- events area: access log from the audit log (walog.c), event log
  * (waevents.c), dashboard call-volume history (wainfo.c) ---- */
 #define WA_EVENTS_KEEP_DEFAULT 1000      /* events kept for the event log */

@@ -1,0 +1,49 @@
+/* The service "cor.admin" version 1: what the cor module offers the
+ * administration (the webadmin's CoR/CoS page), so that records are
+ * checked by the module's own parser and compiler and a decision is
+ * explained by the module's own engine. Looked up with bw_service_lookup()
+ * on the management thread, where every function of the table must be
+ * called. Consumers include this header only: it needs GLib alone. */
+#ifndef BW_COR_SVC_H
+#define BW_COR_SVC_H
+
+#include <glib.h>
+
+#define COR_ADMIN_SERVICE "cor.admin"
+#define COR_ADMIN_VERSION 1u
+
+typedef struct cor_admin_v1 {
+	/* Checks a "cor/..." record as the module applies it: parsed, then
+	 * compiled on its own. TRUE, or FALSE with errs filled (field ->
+	 * message, both g_free'd by errs' destroy functions, which the caller
+	 * sets; field "" for the record as a whole). The rules of a group are
+	 * checked one by one: each bad rule has its own field "rules[I]"
+	 * (I from 0) with a message "rule I+1: ..." saying why. */
+	gboolean (*check)(const char *key, const char *json, gsize len, GHashTable *errs);
+	/* What `bulwarkctl cor show CALLER NUMBER` prints (g_free), or NULL
+	 * with err and *field ("caller", "number" or NULL). CALLER is an
+	 * extension number or trunk:NAME; NUMBER as dialled. */
+	char *(*explain)(const char *caller, const char *number, const char **field, GError **err);
+	/* The override ("auto", "day", "night1", "night2") and the period in
+	 * force now ("day", "night1", "night2"): static strings. */
+	void (*service)(const char **override, const char **period);
+	/* `bulwarkctl service MODE`: sets and stores the override, audited
+	 * (cor.service) as actor. */
+	gboolean (*service_set)(const char *mode, const char *actor, GError **err);
+} cor_admin_v1;
+
+/* ---- inside the cor module ---- */
+/* corsvc-check.c (pure: the rule engine only) */
+gboolean cor_svc_check(const char *key, const char *json, gsize len, GHashTable *errs);
+/* Splits "KEY: field F: WHY" into F and WHY (g_free both); FALSE when the
+ * message has another shape. */
+gboolean cor_svc_split(const char *message, char **field, char **why);
+
+/* corsvc.c: provides the service for glue g (the module's start) and
+ * forgets g (its stop; the loader withdraws the service itself). */
+struct cor_glue;
+struct bw_module;
+int  cor_svc_provide(struct bw_module *m, struct cor_glue *g);
+void cor_svc_forget(void);
+
+#endif
