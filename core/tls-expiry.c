@@ -47,8 +47,9 @@ static void bw_tls_expiry_publish(const X509 *cert, int days)
 	char left[16];
 
 	g_snprintf(left, sizeof left, "%d", days);
-	g_warning("TLS certificate %s %s on %s (%d days): install a new one in <tls>, or delete "
-		  "the generated one in the data directory's tls/ to get a fresh one",
+	g_warning("TLS certificate %s %s on %s (%d days): install a new one (WebAdmin "
+		  "Certificates page, or <tls>), or delete the generated one in the data "
+		  "directory's tls/ to get a fresh one",
 		  subject ? subject : "?", days < 0 ? "expired" : "expires", not_after, days);
 	bw_event_emit("tls.certificate.expiring", "subject", subject ? subject : "?",
 		      "not_after", not_after, "days_left", left, NULL);

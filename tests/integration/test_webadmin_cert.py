@@ -111,7 +111,7 @@ subjectAltName = DNS:dated.pbx.test
 
     def make(self):
         for k in ("root.key", "inter.key", "leaf.key", "other.key", "wild.key", "ip.key",
-                  "dated.key"):
+                  "dated.key", "soon.key"):
             self.key(k)
         self.key("weak.key", 1024)
         self.self_signed("root.crt", "root.key", "/CN=Bulwark Test Root", days=365, ca=True)
@@ -121,6 +121,8 @@ subjectAltName = DNS:dated.pbx.test
                    san="DNS:pbx.test", days=200)
         self.self_signed("wild.crt", "wild.key", "/CN=*.pbx.test", san="DNS:*.pbx.test")
         self.self_signed("ip.crt", "ip.key", "/CN=127.0.0.1", san="IP:127.0.0.1")
+        self.self_signed("soon.crt", "soon.key", "/CN=soon.pbx.test", san="DNS:soon.pbx.test",
+                         days=20)
         self.self_signed("weak.crt", "weak.key", "/CN=weak.pbx.test", san="DNS:weak.pbx.test")
         self.ca_dated("expired.crt", "dated.key", "/CN=expired.pbx.test",
                       "20200101000000Z", "20200201000000Z")
@@ -162,7 +164,7 @@ class Trusting:
         with open(w.cert) as f:
             generated = f.read()
         with open(self.cert, "w") as f:
-            f.write(generated + k.text("root.crt") + k.text("wild.crt"))
+            f.write(generated + k.text("root.crt") + k.text("wild.crt") + k.text("soon.crt"))
 
 
 def login(w, k):
@@ -324,9 +326,20 @@ def run_checks(t, w, k, sip_tls):
     path = os.path.join(w.d.datadir, "tls", "installed.pem")
     t.ok(os.path.exists(path) and (os.stat(path).st_mode & 0o777) == 0o600, "installed.pem is 0600")
 
+    ev = w.d.events("tls.certificate.*")
+    soon = k.fingerprint("soon.crt")
+    st, js, _ = upload(c, certificate=k.text("soon.crt"), key=k.text("soon.key"), replaces=new)
+    t.ok(st == 200 and any(x.startswith("expires in 19 days") or x.startswith("expires in 20 days")
+                           for x in js["certificate"]["warnings"]),
+         "a certificate with 20 days left is installed with an expiry warning", js)
+    line = ev.wait_for(lambda l: "tls.certificate.expiring" in l, 10)
+    t.ok(line is not None and "soon.pbx.test" in line,
+         "the expiry watch re-checks the new certificate at once (tls.certificate.expiring)", line)
+    ev.close()
+
     p12 = base64.b64encode(open(k.path("wild.p12"), "rb").read()).decode()
     st, js, _ = c.call("POST", "/api/certificates", {"format": "pkcs12", "data": p12,
-                                                      "password": "P12-Pass", "replaces": new})
+                                                      "password": "P12-Pass", "replaces": soon})
     wild = k.fingerprint("wild.crt")
     t.ok(st == 200 and js["certificate"]["fingerprint_sha256"] == wild and
          any("wildcard" in x for x in js["certificate"]["warnings"]),
