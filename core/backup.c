@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <bulwark/bus.h>
+#include <bulwark/metrics.h>
+#include <json-glib/json-glib.h>
 
 #define STAMP_LEN 16                         /* YYYYmmddTHHMMSSZ */
 #define SAME_SECOND_MAX 100
@@ -199,7 +201,26 @@ char *bw_backup_now(bw_store *s, const char *dir, guint keep, GError **err)
 	return path;
 }
 
-/* ---- periodic backups ---- */
+/* ---- periodic backups ----
+ *
+ * The interval comes from <system backup-interval> (bulwarkd passes it)
+ * unless the WebAdmin's security options (store record config/security,
+ * member backup_interval_h, 0-720; 0 stops them) set one. A store watch
+ * re-arms the timer when the saved interval changes, and takes a backup
+ * at once so the new schedule starts from a fresh copy. The gauge
+ * backup.interval_s shows the interval in force (0: none). One schedule
+ * per process: the system store's. */
+
+#define BACKUP_SAVED_KEY "config/security"
+#define BACKUP_SAVED_MAX_H 720
+
+static struct {
+	bw_store *store;          /* the store being backed up, or NULL */
+	guint xml_s;              /* interval bulwarkd passed */
+	gint64 saved_s;           /* from the record, -1: none */
+	bw_watch *watch;
+	bw_metric *gauge;
+} sched = { .saved_s = -1 };
 
 static gboolean backup_tick(gpointer p)
 {
@@ -215,26 +236,113 @@ static gboolean backup_tick(gpointer p)
 	return G_SOURCE_CONTINUE;
 }
 
-void bw_backup_unschedule(bw_store *s)
+static void timer_stop(bw_store *s)
 {
 	if (s->backup_timer) {
 		g_source_destroy(s->backup_timer);
 		g_source_unref(s->backup_timer);
 		s->backup_timer = NULL;
 	}
-	g_clear_pointer(&s->backup_dir, g_free);
 }
 
-void bw_backup_schedule(bw_store *s, const char *dir, guint interval_s, guint keep)
+static guint interval_in_force(void)
 {
-	bw_backup_unschedule(s);
-	if (!interval_s || !dir)
+	return sched.saved_s >= 0 ? (guint)sched.saved_s : sched.xml_s;
+}
+
+static void timer_arm(bw_store *s)
+{
+	guint interval_s = interval_in_force();
+	timer_stop(s);
+	if (!sched.gauge)
+		sched.gauge = bw_metric_gauge("backup.interval_s",
+					      "seconds between periodic backups (0: none)");
+	bw_metric_set(sched.gauge, s->backup_dir ? interval_s : 0);
+	if (!interval_s || !s->backup_dir)
 		return;
-	s->backup_dir = g_strdup(dir);
-	s->backup_keep = keep;
 	s->backup_timer = g_timeout_source_new_seconds(interval_s);
 	g_source_set_callback(s->backup_timer, backup_tick, s, NULL);
 	g_source_attach(s->backup_timer, g_main_context_default());
+}
+
+/* The record's backup_interval_h in seconds, or -1 when it sets none. */
+static gint64 saved_interval(GBytes *value)
+{
+	gsize len = 0;
+	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
+	gint64 out = -1;
+	JsonParser *p = json_parser_new_immutable();
+	if (d && json_parser_load_from_data(p, d, (gssize)len, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		JsonNode *n = json_object_get_member(json_node_get_object(json_parser_get_root(p)),
+						     "backup_interval_h");
+		gint64 h = n && JSON_NODE_HOLDS_VALUE(n) &&
+			json_node_get_value_type(n) == G_TYPE_INT64 ? json_node_get_int(n) : -1;
+		if (h >= 0 && h <= BACKUP_SAVED_MAX_H)
+			out = h * 3600;
+		else if (n)
+			g_warning("backup: %s: backup_interval_h is not 0-%d: the configured "
+				  "interval applies", BACKUP_SAVED_KEY, BACKUP_SAVED_MAX_H);
+	}
+	g_object_unref(p);
+	return out;
+}
+
+static void saved_changed(const char *key, GBytes *value, gint64 revision, void *data)
+{
+	bw_store *s = data;
+	(void)revision;
+	if (strcmp(key, BACKUP_SAVED_KEY) != 0 || sched.store != s)
+		return;
+	guint before = interval_in_force();
+	sched.saved_s = saved_interval(value);
+	if (interval_in_force() == before)
+		return;
+	g_message("backup: interval now %u s (security options)", interval_in_force());
+	timer_arm(s);
+	if (s->backup_timer)
+		backup_tick(s);
+}
+
+void bw_backup_unschedule(bw_store *s)
+{
+	timer_stop(s);
+	g_clear_pointer(&s->backup_dir, g_free);
+	if (sched.store == s) {
+		g_clear_pointer(&sched.watch, bw_store_unwatch);
+		sched.store = NULL;
+		sched.saved_s = -1;
+		if (sched.gauge)
+			bw_metric_set(sched.gauge, 0);
+	}
+}
+
+/* interval_s 0 with keep 0 (shutdown) stops everything; interval_s 0 with
+ * a keep count means "none configured" and a saved interval may still
+ * start backups. */
+void bw_backup_schedule(bw_store *s, const char *dir, guint interval_s, guint keep)
+{
+	if ((!interval_s && !keep) || !dir) {
+		bw_backup_unschedule(s);
+		return;
+	}
+	if (sched.store && sched.store != s)
+		bw_backup_unschedule(sched.store);
+	g_free(s->backup_dir);
+	s->backup_dir = g_strdup(dir);
+	s->backup_keep = keep;
+	sched.xml_s = interval_s;
+	if (!sched.watch) {
+		GBytes *v = NULL;
+		sched.store = s;
+		sched.saved_s = -1;
+		if (bw_store_get(s, BACKUP_SAVED_KEY, &v, NULL, NULL)) {
+			sched.saved_s = saved_interval(v);
+			g_bytes_unref(v);
+		}
+		sched.watch = bw_store_watch(s, BACKUP_SAVED_KEY, NULL, saved_changed, s);
+	}
+	timer_arm(s);
 }
 
 /* ---- restoring ---- */

@@ -9,12 +9,23 @@
  * CIDRs, and trunk/peer addresses from sip_dos_trust) are never counted.
  * The table is bounded: the least recently seen unbanned entry goes first.
  * Events sip.source.blocked / sip.source.unblocked, gauge
- * sip.blocked_sources. Signalling thread. */
+ * sip.blocked_sources. Signalling thread.
+ *
+ * The four limits come from <dos> unless the WebAdmin's security options
+ * (store record config/security: sip_dos_auth_failures,
+ * sip_dos_transactions, sip_dos_window_s, sip_dos_ban_s) set them; a store
+ * watch on the management thread hands every change to this thread, so a
+ * saved limit applies to the next request without a restart. The limits in
+ * force are the gauges sip.dos_auth_failures, sip.dos_transactions,
+ * sip.dos_window_s and sip.dos_ban_s. */
 #define G_LOG_DOMAIN "sip"
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <json-glib/json-glib.h>
 #include "sipint-core.h"
+
+#define DOS_SAVED_KEY "config/security"
 
 #define DOS_TABLE_MAX 65536
 #define DOS_EVICT_SCAN 64
@@ -44,7 +55,18 @@ static struct {
 	struct tmr tmr;
 	bw_metric *gauge;
 	gboolean up;
+	sip_dos_conf xml;          /* the limits <dos> gave (allow unused) */
+	bw_watch *watch;           /* DOS_SAVED_KEY, delivered on the management thread */
+	bw_metric *limit[4];       /* auth_failures, transactions, window_s, ban_s */
 } dos;
+
+/* Saved limits, 0 where the record sets none. */
+typedef struct dos_saved { guint v[4]; } dos_saved;
+static const char *const dos_saved_names[4] = {
+	"sip_dos_auth_failures", "sip_dos_transactions", "sip_dos_window_s", "sip_dos_ban_s"
+};
+static const guint dos_saved_lo[4] = { 1, 1, 1, 10 };
+static const guint dos_saved_hi[4] = { 100000, 100000, 3600, 86400 };
 
 static void dos_addr(const struct sa *src, char *buf, gsize len)
 {
@@ -247,10 +269,110 @@ static void dos_tick(void *arg)
 	tmr_start(&dos.tmr, 1000, dos_tick, NULL);
 }
 
+/* ---- limits saved by the security options form ---- */
+
+/* Any thread: the record's limits; an invalid or absent member is 0. */
+static void dos_saved_parse(GBytes *value, dos_saved *out)
+{
+	gsize len = 0;
+	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
+	JsonParser *p = json_parser_new_immutable();
+
+	memset(out, 0, sizeof *out);
+	if (d && json_parser_load_from_data(p, d, (gssize)len, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		JsonObject *o = json_node_get_object(json_parser_get_root(p));
+		for (guint i = 0; i < 4; i++) {
+			JsonNode *n = json_object_get_member(o, dos_saved_names[i]);
+			gint64 v = n && JSON_NODE_HOLDS_VALUE(n) &&
+				json_node_get_value_type(n) == G_TYPE_INT64 ? json_node_get_int(n) : 0;
+			if (v >= dos_saved_lo[i] && v <= dos_saved_hi[i])
+				out->v[i] = (guint)v;
+			else if (n)
+				g_warning("sip: %s: %s is not %u-%u: the <dos> value applies",
+					  DOS_SAVED_KEY, dos_saved_names[i], dos_saved_lo[i],
+					  dos_saved_hi[i]);
+		}
+	}
+	g_object_unref(p);
+}
+
+static void dos_limits_apply(const dos_saved *sv)
+{
+	guint *cur[4] = { &dos.conf.auth_failures, &dos.conf.transactions,
+			  &dos.conf.window_s, &dos.conf.ban_s };
+	const guint xml[4] = { dos.xml.auth_failures, dos.xml.transactions,
+			       dos.xml.window_s, dos.xml.ban_s };
+	static const char *const gauges[4] = {
+		"sip.dos_auth_failures", "sip.dos_transactions", "sip.dos_window_s", "sip.dos_ban_s"
+	};
+	static const char *const help[4] = {
+		"SIP DoS limit in force: authentication failures per window",
+		"SIP DoS limit in force: transactions per window",
+		"SIP DoS limit in force: window, seconds",
+		"SIP DoS limit in force: ban, seconds"
+	};
+
+	for (guint i = 0; i < 4; i++) {
+		*cur[i] = sv && sv->v[i] ? sv->v[i] : xml[i];
+		if (!dos.limit[i])
+			dos.limit[i] = bw_metric_gauge(gauges[i], help[i]);
+		if (dos.limit[i])
+			bw_metric_set(dos.limit[i], *cur[i]);
+	}
+}
+
+static void dos_saved_sig(void *p)
+{
+	dos_saved *sv = p;
+
+	if (dos.up) {
+		dos_limits_apply(sv);
+		g_message("sip: DoS limits now %u authentication failures or %u transactions "
+			  "per %u s, ban %u s", dos.conf.auth_failures, dos.conf.transactions,
+			  dos.conf.window_s, dos.conf.ban_s);
+	}
+	g_free(sv);
+}
+
+/* Management thread: hand the record's limits to the signalling thread. */
+static void dos_saved_changed(const char *key, GBytes *value, gint64 revision, void *unused)
+{
+	dos_saved *sv;
+
+	(void)revision;
+	(void)unused;
+	if (strcmp(key, DOS_SAVED_KEY) != 0)
+		return;
+	sv = g_new0(dos_saved, 1);
+	dos_saved_parse(value, sv);
+	if (bw_sig_call(dos_saved_sig, sv) != 0)
+		g_free(sv);
+}
+
+/* At init: the saved limits now, then every change. */
+static void dos_saved_start(void)
+{
+	bw_store *s = bw_store_system();
+	GBytes *v = NULL;
+	dos_saved sv;
+
+	if (!s)
+		return;
+	if (bw_store_get(s, DOS_SAVED_KEY, &v, NULL, NULL)) {
+		dos_saved_parse(v, &sv);
+		g_bytes_unref(v);
+		dos_limits_apply(&sv);
+	}
+	dos.watch = bw_store_watch(s, DOS_SAVED_KEY, bw_mgmt_context(), dos_saved_changed, NULL);
+}
+
 int sip_dos_init(const sip_dos_conf *c)
 {
 	dos.conf = *c;
 	dos.conf.allow = NULL;
+	dos.xml = dos.conf;
+	dos_limits_apply(NULL);
 	dos.allow = g_array_new(FALSE, FALSE, sizeof(sip_cidr));
 	for (guint i = 0; c->allow && i < c->allow->len; i++) {
 		sip_cidr cidr;
@@ -272,6 +394,7 @@ int sip_dos_init(const sip_dos_conf *c)
 	dos_gauge();
 	tmr_init(&dos.tmr);
 	tmr_start(&dos.tmr, 1000, dos_tick, NULL);
+	dos_saved_start();
 	dos.up = TRUE;
 	return 0;
 }
@@ -279,6 +402,10 @@ int sip_dos_init(const sip_dos_conf *c)
 void sip_dos_close(void)
 {
 	dos.up = FALSE;
+	/* The management thread waits for this stop (bw_sig_call_sync), so
+	 * no delivery runs meanwhile; a hand-over already queued finds
+	 * dos.up FALSE. */
+	g_clear_pointer(&dos.watch, bw_store_unwatch);
 	tmr_cancel(&dos.tmr);
 	if (dos.table) {
 		g_queue_init(&dos.lru);

@@ -222,6 +222,25 @@ wa_resp *wa_api_dashboard(void);
 wa_resp *wa_api_modules(void);
 wa_resp *wa_api_alarms(void);
 
+/* ---- security options form (area: security; wasecurity.c, mod_webadmin.c) ----
+ * The saved form is one JSON record, WA_SEC_KEY, holding only the options
+ * an administrator set (an absent member: the XML value applies). Each
+ * owner applies its part by watching the record: webadmin (here), the sip
+ * module's DoS limits, the backup timer. docs/configuration.md lists the
+ * members. */
+#define WA_SEC_KEY      "config/security"
+#define WA_ALLOW_MAX    256
+/* The saved record's valid members (invalid ones dropped with a warning);
+ * an empty object when none is saved (*rev 0). Never NULL. */
+JsonObject *wa_sec_load(gint64 *rev);
+JsonObject *wa_sec_parse(GBytes *value);
+/* Sets c's tls_compat, http_port (0 when the redirect is off), session_idle,
+ * password_expiry_days, strict and allow from saved, else from xml. */
+void      wa_sec_apply(wa_conf *c, const wa_conf *xml, JsonObject *saved);
+/* (mod_webadmin.c) The configuration as the XML gave it, before the saved
+ * options: the defaults the form falls back to. NULL when not running. */
+const wa_conf *wa_conf_xml(void);
+
 /* ---- trunks and CoR/CoS pages (watrunk.c, wacor.c): shared helpers ---- */
 /* The value of name in the query string, percent-decoded (g_free), or NULL. */
 char    *wa_query_param(const wa_req *r, const char *name);
