@@ -110,6 +110,9 @@ with Daemon(t, modules=MODS) as d:
         a.dial("000441234")
         ok, e = closed_with(a, ["403"], 10)
         t.ok(ok, "a barred international call is refused with 403", e)
+        if not ok:   # seen once in CI, never again: keep what explains it
+            t.diag("baresip:\n" + a.output()[-3000:])
+            t.diag("bulwarkd:\n" + d.output()[-5000:])
         t.ok(e is not None and "Number unobtainable" in (e.get("param") or ""),
              "the 403 says why: number unobtainable (the reason phrase)", e)
         t.ok(ev.wait_for(lambda l: "cor.denied" in l and "rule=international" in l, 5),
