@@ -3,7 +3,7 @@
 // session's idle timeout, so an unattended screen still times out.
 import { h, clear, alertBox } from './dom.js';
 import { call, current } from './api.js';
-import { sample, volumeChart } from './chart.js';
+import { volumeChart } from './chart.js';
 
 const EVERY = 10000;
 let lastActivity = Date.now();
@@ -23,9 +23,10 @@ function draw(box, d) {
 			tile('Active alarms', d.active_alarms, 'dash-alarms'),
 			tile('Blocked sources (SIP + web)', (d.blocked_sources_sip || 0) + (d.blocked_sources_web || 0),
 				'dash-blocked')),
-		h('h2', { text: 'Call volume' }),
-		h('div', { class: 'chart' }, volumeChart()),
-		h('p', { class: 'hint', text: `Calls between refreshes (every ${EVERY / 1000} s on this page); ` +
+		h('h2', { text: 'Call volume (last 24 hours)' }),
+		h('div', { class: 'chart', id: 'dash-volume' }, volumeChart(d.history)),
+		h('p', { class: 'hint', text: `Calls started per ${(d.history?.interval || 900) / 60} minutes (UTC), ` +
+			`counted by the server since the WebAdmin started; refreshed every ${EVERY / 1000} s. ` +
 			`${d.total_calls || 0} calls since the server started; ${d.sessions || 0} web sessions.` }));
 }
 
@@ -38,7 +39,6 @@ export function renderDashboard(main, { alive }) {
 			return;
 		try {
 			const d = await call('GET', '/api/dashboard');
-			sample(d.total_calls || 0);
 			msg.textContent = '';
 			if (alive())
 				draw(box, d);
