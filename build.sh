@@ -14,7 +14,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PKGS="build-essential autoconf automake libtool pkg-config
 libglib2.0-dev libjson-glib-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-dev libre-dev
 openssl python3 clang libclang-rt-14-dev
-libsrtp2-dev libsnmp-dev snmp snmpd snmptrapd smitools libcurl4-openssl-dev python3-aiosmtpd
+libsrtp2-dev liburing-dev libsnmp-dev snmp snmpd snmptrapd smitools libcurl4-openssl-dev python3-aiosmtpd
 baresip sip-tester sipsak libnet-sip-perl kamailio kamailio-tls-modules sox tshark
 lighttpd lighttpd-mod-openssl libfcgi-dev libargon2-dev"
 

@@ -30,7 +30,7 @@ static void relay_epoll(relay_thread *t, bw_relay_stream *s, int op)
 		}
 }
 
-static void relay_stream_free(bw_relay_stream *s)
+void bw_relay_stream_free(bw_relay_stream *s)
 {
 	bw_relay *r = s->r;
 	for (guint l = 0; l < 2; l++) {
@@ -72,14 +72,22 @@ void bw_relay_cmd_apply(relay_thread *t, relay_cmd *c)
 			bw_relay_pkt_reset(s, l);
 		}
 		if (c->kind == RELAY_CMD_ADD) {
-			relay_epoll(t, s, EPOLL_CTL_ADD);
+			if (t->uring)
+				bw_relay_uring_add(t, s);
+			else if (t->loop == RELAY_LOOP_EPOLL)
+				relay_epoll(t, s, EPOLL_CTL_ADD);
 			t->n_streams++;
 		}
 		break;
 	case RELAY_CMD_REMOVE:
-		relay_epoll(t, s, EPOLL_CTL_DEL);
 		t->n_streams--;
-		relay_stream_free(s);
+		if (t->uring) {
+			bw_relay_uring_remove(t, s);
+			break;
+		}
+		if (t->loop == RELAY_LOOP_EPOLL)
+			relay_epoll(t, s, EPOLL_CTL_DEL);
+		bw_relay_stream_free(s);
 		break;
 	case RELAY_CMD_STOP:
 		break;
@@ -88,7 +96,7 @@ void bw_relay_cmd_apply(relay_thread *t, relay_cmd *c)
 	g_free(c);
 }
 
-static gboolean relay_drain(relay_thread *t)
+gboolean bw_relay_drain(relay_thread *t)
 {
 	guint64 n;
 	relay_cmd *c;
@@ -102,10 +110,41 @@ static gboolean relay_drain(relay_thread *t)
 	return stop;
 }
 
+/* The thread says which loop it runs (bw_relay_new waits for it). */
+static void relay_loop_set(relay_thread *t, relay_loop loop)
+{
+	g_mutex_lock(&t->r->lock);
+	t->loop = loop;
+	g_cond_broadcast(&t->r->idle);
+	g_mutex_unlock(&t->r->lock);
+}
+
+/* io_uring's ring is made here, by the only thread that submits to it
+ * (IORING_SETUP_SINGLE_ISSUER, DEFER_TASKRUN). */
+static gboolean relay_thread_uring(relay_thread *t)
+{
+	bw_relay_io want = t->r->loop.io;
+	int rc = want == BW_RELAY_IO_EPOLL ? ENOTSUP : bw_relay_uring_init(t);
+	if (rc && want == BW_RELAY_IO_URING) {
+		relay_loop_set(t, RELAY_LOOP_FAILED);
+		return TRUE;
+	}
+	if (rc) {
+		relay_loop_set(t, RELAY_LOOP_EPOLL);
+		return FALSE;
+	}
+	relay_loop_set(t, RELAY_LOOP_URING);
+	bw_relay_uring_main(t);
+	bw_relay_uring_exit(t);
+	return TRUE;
+}
+
 static gpointer relay_thread_main(gpointer p)
 {
 	relay_thread *t = p;
 	struct epoll_event ev[64];
+	if (relay_thread_uring(t))
+		return NULL;
 	for (;;) {
 		int n = epoll_wait(t->ep, ev, G_N_ELEMENTS(ev), -1);
 		if (n < 0 && errno != EINTR) {
@@ -114,7 +153,7 @@ static gpointer relay_thread_main(gpointer p)
 		}
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == &relay_wake_tag) {
-				if (relay_drain(t))
+				if (bw_relay_drain(t))
 					return NULL;
 			} else {
 				bw_relay_pkt_read(t, ev[i].data.ptr);
@@ -164,10 +203,37 @@ static void relay_thread_free(relay_thread *t)
 	g_free(t);
 }
 
+/* Every thread has chosen its loop; FALSE when io_uring was demanded and
+ * one could not have it. */
+static gboolean relay_loops_ready(bw_relay *r, GError **err)
+{
+	gboolean ok = TRUE;
+	g_mutex_lock(&r->lock);
+	for (guint i = 0; i < r->n_threads; i++) {
+		while (r->threads[i]->loop == RELAY_LOOP_PENDING)
+			g_cond_wait(&r->idle, &r->lock);
+		ok &= r->threads[i]->loop != RELAY_LOOP_FAILED;
+	}
+	g_mutex_unlock(&r->lock);
+	if (!ok)
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
+			    "srtp: relay: io_uring was asked for but is not available (liburing "
+			    "not built in, or the kernel refuses io_uring or its multishot receive)");
+	return ok;
+}
+
 bw_relay *bw_relay_new(const bw_relay_config *cfg, GError **err)
+{
+	return bw_relay_new_loop(cfg, NULL, err);
+}
+
+bw_relay *bw_relay_new_loop(const bw_relay_config *cfg, const bw_relay_loop_opts *loop,
+			    GError **err)
 {
 	bw_relay *r = g_new0(bw_relay, 1);
 	r->cfg = *cfg;
+	if (loop)
+		r->loop = *loop;
 	if (!r->cfg.threads)
 		r->cfg.threads = MIN(g_get_num_processors(), BW_RELAY_MAX_THREADS);
 	if (!r->cfg.event_interval_s)
@@ -191,7 +257,16 @@ bw_relay *bw_relay_new(const bw_relay_config *cfg, GError **err)
 			return NULL;
 		}
 	}
+	if (!relay_loops_ready(r, err)) {
+		bw_relay_free(r);
+		return NULL;
+	}
 	return r;
+}
+
+const char *bw_relay_io_name(const bw_relay *r)
+{
+	return r->threads[0]->loop == RELAY_LOOP_URING ? "io_uring" : "epoll";
 }
 
 void bw_relay_free(bw_relay *r)
@@ -203,7 +278,7 @@ void bw_relay_free(bw_relay *r)
 	/* streams added and never removed: their threads are gone */
 	GList *left = g_hash_table_get_keys(r->streams);
 	for (GList *l = left; l; l = l->next)
-		relay_stream_free(l->data);
+		bw_relay_stream_free(l->data);
 	g_list_free(left);
 	g_hash_table_destroy(r->streams);
 	g_free(r->threads);

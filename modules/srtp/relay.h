@@ -9,7 +9,10 @@
  * takes no locks. Per packet: source check (negotiated address, or
  * latching on the first packet that authenticates), a token-bucket rate
  * limit, SRTP/SRTCP unprotect with the leg's inbound context, protect with
- * the other leg's outbound context, send; recvmmsg/sendmmsg batches. */
+ * the other leg's outbound context, send. Each thread runs an io_uring
+ * loop (one multishot receive per socket, every send of a batch and every
+ * receive since in one system call) when liburing was built in and the
+ * kernel allows it, else epoll with recvmmsg/sendmmsg batches. */
 #ifndef BW_RELAY_H
 #define BW_RELAY_H
 
@@ -21,6 +24,10 @@
 #define BW_RELAY_MAX_THREADS 64
 #define BW_RELAY_KEY_MAX     46
 
+/* How relay threads wait for packets: AUTO is io_uring when possible,
+ * else epoll; URING fails bw_relay_new when io_uring is not available. */
+typedef enum { BW_RELAY_IO_AUTO = 0, BW_RELAY_IO_EPOLL, BW_RELAY_IO_URING } bw_relay_io;
+
 typedef struct bw_relay_config {
 	char bind_addr[64];        /* "0.0.0.0", "::" or one address */
 	guint port_min, port_max;  /* even..odd, inclusive */
@@ -29,6 +36,18 @@ typedef struct bw_relay_config {
 	guint replay_window;       /* srtpc_new's replay_window */
 	guint event_interval_s;    /* auth_failed events at most this often per leg */
 } bw_relay_config;
+
+/* How the threads run; all zero (or bw_relay_new) is the default. */
+typedef struct bw_relay_loop_opts {
+	bw_relay_io io;
+	/* io_uring: how long a busy thread may hold packets to relay them in
+	 * one batch (added latency); 0: the default (BW_RELAY_BATCH_WAIT_US),
+	 * negative: never (every packet at once). An idle thread waits for the
+	 * next packet without a timer. */
+	gint batch_wait_us;
+} bw_relay_loop_opts;
+
+#define BW_RELAY_BATCH_WAIT_US 200
 
 typedef struct bw_relay bw_relay;
 typedef struct bw_relay_stream bw_relay_stream;
@@ -58,9 +77,14 @@ typedef struct bw_relay_counts {
 } bw_relay_counts;
 
 bw_relay *bw_relay_new(const bw_relay_config *cfg, GError **err);
+/* The same with a choice of loop (tests, bench); loop NULL: the default. */
+bw_relay *bw_relay_new_loop(const bw_relay_config *cfg, const bw_relay_loop_opts *loop,
+			    GError **err);
 /* Stops the threads and frees every stream still there (ports closed). */
 void      bw_relay_free(bw_relay *r);
 const bw_relay_config *bw_relay_get_config(const bw_relay *r);
+/* "io_uring" or "epoll": what the relay threads use (logs, bench). */
+const char *bw_relay_io_name(const bw_relay *r);
 
 /* An even/odd pair from the range (with_rtcp FALSE: the even port only).
  * 0, or EADDRINUSE when the range is exhausted, or an errno. */

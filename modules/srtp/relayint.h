@@ -24,6 +24,10 @@
 
 typedef struct relay_thread relay_thread;
 
+/* A thread's loop, decided by the thread itself when it starts. */
+typedef enum { RELAY_LOOP_PENDING = 0, RELAY_LOOP_EPOLL, RELAY_LOOP_URING,
+	       RELAY_LOOP_FAILED } relay_loop;
+
 typedef struct relay_sock {
 	bw_relay_stream *s;
 	guint leg;
@@ -56,6 +60,8 @@ struct bw_relay_stream {
 	gint64 tokens[2], refill[2];    /* micro-packets, µs */
 	gint64 last_event[2];
 	guint64 auth_unreported[2];
+	gboolean dying;                 /* io_uring: removed, receives being cancelled */
+	guint armed;                    /* io_uring: receives armed on its sockets */
 	/* counters per leg, written by the thread */
 	bw_relay_counts counts[2];
 };
@@ -65,6 +71,8 @@ struct relay_thread {
 	GThread *thread;
 	int ep, wake;                   /* epoll set, eventfd */
 	GAsyncQueue *cmds;              /* relay_cmd* */
+	relay_loop loop;                /* set once by the thread (under r->lock) */
+	void *uring;                    /* relayuring.c's state while the loop is URING */
 	guint n_streams;
 	/* packet buffers, this thread only */
 	struct mmsghdr in[RELAY_BATCH], out[RELAY_BATCH];
@@ -78,6 +86,7 @@ struct relay_thread {
 
 struct bw_relay {
 	bw_relay_config cfg;
+	bw_relay_loop_opts loop;
 	relay_thread **threads;
 	guint n_threads, next_thread;
 	GMutex lock;                    /* streams, next_port: never per packet */
@@ -108,5 +117,19 @@ void bw_relay_pkt_reset(bw_relay_stream *s, guint leg);
 void bw_relay_post(relay_thread *t, relay_cmd *c);
 /* relay.c: applied on the thread. */
 void bw_relay_cmd_apply(relay_thread *t, relay_cmd *c);
+/* relay.c: the eventfd read and every queued command applied; TRUE on stop. */
+gboolean bw_relay_drain(relay_thread *t);
+/* relay.c: sockets closed, contexts and keys wiped, stream gone. */
+void bw_relay_stream_free(bw_relay_stream *s);
+
+/* relayuring.c, on the thread: set up t's ring (0, or an errno: then the
+ * thread uses epoll); run it until a stop command; tear it down. */
+int  bw_relay_uring_init(relay_thread *t);
+void bw_relay_uring_main(relay_thread *t);
+void bw_relay_uring_exit(relay_thread *t);
+/* relayuring.c: arm the receives of a new stream; remove one (freed once
+ * its receives are cancelled). */
+void bw_relay_uring_add(relay_thread *t, bw_relay_stream *s);
+void bw_relay_uring_remove(relay_thread *t, bw_relay_stream *s);
 
 #endif

@@ -28,6 +28,7 @@ typedef struct phone {
 
 typedef struct fixture {
 	bw_relay_config cfg;
+	bw_relay_loop_opts loop;
 	bw_relay *relay;
 	bw_anchor *anchor;
 	phone a, b;
@@ -148,14 +149,17 @@ static void negotiate(fixture *f, srtpc_suite suite, bw_srtp_policy p1)
 	f->a.rx = lsrtp_new(&f->to_a.media[0].crypto[0], FALSE);
 }
 
+/* data: the bw_relay_io under test (each test runs on both loops) */
 static void fx_setup(fixture *f, gconstpointer data)
 {
-	(void)data;
 	guint base = 20000 + 2 * (guint)g_random_int_range(0, 5000);
+	bw_relay_io io = GPOINTER_TO_UINT(data);
 	f->cfg = (bw_relay_config){ "127.0.0.1", base, base + 19, 1, 0, 128, 10 };
+	f->loop = (bw_relay_loop_opts){ io, 0 };
 	g_autoptr(GError) err = NULL;
-	f->relay = bw_relay_new(&f->cfg, &err);
+	f->relay = bw_relay_new_loop(&f->cfg, &f->loop, &err);
 	g_assert_no_error(err);
+	g_assert_cmpstr(bw_relay_io_name(f->relay), ==, io == BW_RELAY_IO_URING ? "io_uring" : "epoll");
 	f->anchor = bw_anchor_new(f->relay, NULL, NULL);
 	phone_open(&f->a, 0x11111111);
 	phone_open(&f->b, 0x22222222);
@@ -466,7 +470,7 @@ static void test_rate_limit_and_event(fixture *f, gconstpointer data)
 	bw_anchor_free(f->anchor);
 	bw_relay_free(f->relay);
 	f->cfg.rate_factor = 3;   /* 20 ms ptime: 150 packets/s, a 1 s bucket */
-	f->relay = bw_relay_new(&f->cfg, NULL);
+	f->relay = bw_relay_new_loop(&f->cfg, &f->loop, NULL);
 	f->anchor = bw_anchor_new(f->relay, NULL, NULL);
 	GMainContext *ctx = g_main_context_new();
 	GPtrArray *seen = g_ptr_array_new_with_free_func(g_free);
@@ -553,19 +557,44 @@ static void test_ports_closed(fixture *f, gconstpointer data)
 	g_assert_cmpuint(ss_count(f), ==, 0);
 }
 
+/* The io_uring loop is tested where this kernel and build allow it. */
+static gboolean uring_available(void)
+{
+	bw_relay_config cfg = { "127.0.0.1", 20000, 20001, 1, 0, 128, 10 };
+	bw_relay_loop_opts loop = { BW_RELAY_IO_URING, 0 };
+	g_autoptr(GError) err = NULL;
+	bw_relay *r = bw_relay_new_loop(&cfg, &loop, &err);
+	if (!r)
+		g_test_message("io_uring loop not tested: %s", err->message);
+	bw_relay_free(r);
+	return r != NULL;
+}
+
+static void add_tests(const char *loop, bw_relay_io io)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(fixture *, gconstpointer);
+	} tests[] = {
+		{ "srtp-srtp", test_srtp_srtp }, { "srtp-rtp", test_srtp_rtp },
+		{ "foreign-replay-tamper", test_foreign_replay_tamper },
+		{ "reoffer", test_reoffer }, { "latch", test_latch },
+		{ "rate-limit-event", test_rate_limit_and_event },
+		{ "ports-closed", test_ports_closed },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
+		g_autofree char *path = g_strdup_printf("/relay/%s/%s", loop, tests[i].name);
+		g_test_add(path, fixture, GUINT_TO_POINTER(io), fx_setup, tests[i].fn, fx_teardown);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_assert_cmpint(srtp_init(), ==, srtp_err_status_ok);
-	g_test_add("/relay/srtp-srtp", fixture, NULL, fx_setup, test_srtp_srtp, fx_teardown);
-	g_test_add("/relay/srtp-rtp", fixture, NULL, fx_setup, test_srtp_rtp, fx_teardown);
-	g_test_add("/relay/foreign-replay-tamper", fixture, NULL, fx_setup,
-		   test_foreign_replay_tamper, fx_teardown);
-	g_test_add("/relay/reoffer", fixture, NULL, fx_setup, test_reoffer, fx_teardown);
-	g_test_add("/relay/latch", fixture, NULL, fx_setup, test_latch, fx_teardown);
-	g_test_add("/relay/rate-limit-event", fixture, NULL, fx_setup, test_rate_limit_and_event,
-		   fx_teardown);
-	g_test_add("/relay/ports-closed", fixture, NULL, fx_setup, test_ports_closed, fx_teardown);
+	add_tests("epoll", BW_RELAY_IO_EPOLL);
+	if (uring_available())
+		add_tests("io_uring", BW_RELAY_IO_URING);
 	int rc = g_test_run();
 	srtp_shutdown();
 	return rc;
