@@ -16,7 +16,8 @@ libglib2.0-dev libjson-glib-dev libxml2-dev libxml2-utils libsqlite3-dev libssl-
 openssl python3 clang libclang-rt-14-dev
 libsrtp2-dev liburing-dev libsnmp-dev snmp snmpd snmptrapd smitools libcurl4-openssl-dev python3-aiosmtpd
 baresip sip-tester sipsak libnet-sip-perl kamailio kamailio-tls-modules sox tshark
-lighttpd lighttpd-mod-openssl libfcgi-dev libargon2-dev"
+lighttpd lighttpd-mod-openssl libfcgi-dev libargon2-dev sslscan
+chromium nodejs npm"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
 
@@ -66,6 +67,17 @@ build() {
 	cd "$TOP"
 }
 
+# The browser tests drive Debian's chromium with playwright-core from npm,
+# pinned by tests/browser/package-lock.json.
+browser_deps() {
+	dir="$TOP/tests/browser"
+	if [ -d "$dir/node_modules/playwright-core" ] && [ "$dir/node_modules" -nt "$dir/package-lock.json" ]; then
+		return 0
+	fi
+	say "installing the browser tests' npm packages (npm ci in tests/browser)"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || say "npm ci failed: the browser tests will be skipped"
+}
+
 module_path() {
 	find "$BUILD" -name 'mod_*.so' -path '*/.libs/*' -printf '%h\n' 2>/dev/null | sort -u | paste -sd: -
 }
@@ -96,6 +108,7 @@ summary() {
 
 check() {
 	build
+	browser_deps
 	log="$BUILD/check-output.log"
 	rc=0 fz_pass=0 fz_fail=0
 	(cd "$BUILD" && make -j"$JOBS" check "$@") 2>&1 | tee "$log" || true

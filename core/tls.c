@@ -38,6 +38,17 @@ static const char tls13_suites[] =
 	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 static const char tls_groups[] = "X25519:P-256:P-384";
 
+const char *bw_tls_policy(const char *name)
+{
+	if (g_strcmp0(name, "CipherString") == 0)
+		return tls12_ciphers;
+	if (g_strcmp0(name, "Ciphersuites") == 0)
+		return tls13_suites;
+	if (g_strcmp0(name, "Groups") == 0)
+		return tls_groups;
+	return NULL;
+}
+
 static GMutex state_lock;
 static SSL_CTX *server_ctx;                 /* under state_lock */
 static int min_version = TLS1_3_VERSION;    /* under state_lock */

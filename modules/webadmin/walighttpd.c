@@ -183,8 +183,10 @@ char *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www)
 		"ssl.engine = \"enable\"\n"
 		"ssl.pemfile = \"%s/cert.pem\"\n"
 		"ssl.privkey = \"%s/key.pem\"\n"
-		"ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"%s\")\n",
-		www, bind, c->https_port, dir, dir, dir, dir, c->tls_compat ? "TLSv1.2" : "TLSv1.3");
+		"ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"%s\",\n"
+		"  \"CipherString\" => \"%s\", \"Ciphersuites\" => \"%s\", \"Groups\" => \"%s\")\n",
+		www, bind, c->https_port, dir, dir, dir, dir, c->tls_compat ? "TLSv1.2" : "TLSv1.3",
+		bw_tls_policy("CipherString"), bw_tls_policy("Ciphersuites"), bw_tls_policy("Groups"));
 	g_free(bind);
 	g_string_append(g,
 		"mimetype.assign = (\".html\" => \"text/html; charset=utf-8\",\n"

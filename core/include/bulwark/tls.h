@@ -18,6 +18,10 @@ SSL_CTX *bw_tls_server_ctx(GError **err);
 SSL_CTX *bw_tls_client_ctx(const char *ca_file, GError **err);
 /* Ask for host name verification (and SNI) of host on ssl. 0 or errno. */
 int      bw_tls_client_setup(SSL *ssl, const char *host);
+/* The core's policy as OpenSSL configuration text, for servers configured
+ * by text (lighttpd's ssl-conf-cmd): "CipherString" (TLS 1.2 suites),
+ * "Ciphersuites" (TLS 1.3) or "Groups"; NULL for any other name. */
+const char *bw_tls_policy(const char *name);
 
 /* ---- the installed certificate (ABI minor 1) ----
  * Inspect the certificate every listener serves and replace it at run
