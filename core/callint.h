@@ -63,6 +63,7 @@ typedef struct bw_directory {
 	GHashTable *dids;          /* number -> extension number */
 	guint skipped;             /* invalid records left out */
 	gint64 revision;           /* store revision it was built at */
+	bw_srtp_policy srtp_default;   /* extensions without "srtp" (config/security) */
 } bw_directory;
 
 /* Strict parsers: one record's JSON; errors name the key and the field. */
@@ -141,6 +142,16 @@ gboolean  bw_cdr_flush(guint timeout_ms);
 GPtrArray *bw_cdr_last(guint n, GError **err);
 /* Delete records that ended more than keep_days before now_us. */
 gint      bw_cdr_prune(gint64 now_us, GError **err);
+
+/* ---- libre's timers, indexed (core/retmr.c) ---- */
+/* libbulwark defines libre 1.1.0's tmr_start, tmr_cancel and tmr_poll
+ * (same contract, O(log n) placement instead of libre's list walk).
+ * Timers currently linked through the index (tests). */
+guint     bw_retmr_indexed(void);
+/* libre 1.1.0 exports the calling thread's timer list but declares it in
+ * no public header. */
+struct list;
+struct list *tmrl_get(void);
 
 /* ---- control commands (core/callctl.c), management thread ---- */
 void      bw_callctl_start(bw_store *s);

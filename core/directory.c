@@ -15,7 +15,7 @@ static GRWLock dir_lock;
 static bw_directory *dir_current;     /* under dir_lock */
 static guint dir_gen;                 /* atomic */
 static bw_store *dir_store;           /* management thread */
-static bw_watch *dir_watches[3];
+static bw_watch *dir_watches[4];
 static guint dir_idle;
 
 /* ---- field checks ---- */
@@ -290,7 +290,8 @@ static gboolean ext_forwards(JsonObject *o, const char *key, bw_extension *e, GE
 			BW_EXT_FORWARD_NOANSWER_MAX, &e->forward_noanswer_s, err);
 }
 
-bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, GError **err)
+static bw_extension *ext_parse(const char *number, const void *data, gsize len,
+			       bw_srtp_policy srtp_default, GError **err)
 {
 	static const char *const fields[] = { "name", "sip_user", "ha1_md5", "ha1_sha256", "cor",
 					      "cos", "srtp", "max_contacts", "forward_always",
@@ -308,7 +309,7 @@ bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, 
 		goto out;
 	e = g_new0(bw_extension, 1);
 	e->number = g_strdup(number);
-	e->srtp = BW_SRTP_MANDATORY;
+	e->srtp = srtp_default;
 	e->max_contacts = 1;
 	if (!ext_strings(o, key, e, err) ||
 	    !get_uint(o, key, "max_contacts", 1, BW_EXT_MAX_CONTACTS, &e->max_contacts, err) ||
@@ -317,6 +318,15 @@ bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, 
 out:
 	g_clear_object(&parser);
 	g_free(key);
+	return e;
+}
+
+/* An extension without its own "srtp" gets the system default in force. */
+bw_extension *bw_dir_parse_ext(const char *number, const void *data, gsize len, GError **err)
+{
+	bw_directory *d = bw_directory_get();
+	bw_extension *e = ext_parse(number, data, len, d->srtp_default, err);
+	bw_directory_unref(d);
 	return e;
 }
 
@@ -488,8 +498,8 @@ static void skip(bw_directory *d, GError *err)
 static void add_ext(bw_directory *d, const char *id, const bw_record *r)
 {
 	GError *err = NULL;
-	bw_extension *e = bw_dir_parse_ext(id, g_bytes_get_data(r->value, NULL),
-					   g_bytes_get_size(r->value), &err);
+	bw_extension *e = ext_parse(id, g_bytes_get_data(r->value, NULL),
+				    g_bytes_get_size(r->value), d->srtp_default, &err);
 	if (!e)
 		return skip(d, err);
 	if (g_hash_table_contains(d->ext_user, e->sip_user)) {
@@ -540,11 +550,37 @@ static gint route_cmp(gconstpointer a, gconstpointer b)
 	return lx != ly ? (lx > ly ? -1 : 1) : strcmp(x->prefix, y->prefix);
 }
 
+/* The security-options form (config/security, "srtp_default") may change
+ * the policy of extensions that set none; anything unreadable or absent
+ * keeps the secure default, mandatory. */
+static bw_srtp_policy srtp_default_read(bw_store *s)
+{
+	bw_srtp_policy p = BW_SRTP_MANDATORY;
+	GBytes *v = NULL;
+	if (!bw_store_get(s, "config/security", &v, NULL, NULL))
+		return p;
+	JsonParser *parser = json_parser_new();
+	if (json_parser_load_from_data(parser, g_bytes_get_data(v, NULL),
+				       (gssize)g_bytes_get_size(v), NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+		JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+		JsonNode *n = json_object_get_member(o, "srtp_default");
+		if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
+		    !bw_srtp_policy_parse(json_node_get_string(n), &p))
+			g_warning("directory: config/security: srtp_default \"%s\" is not a policy; "
+				  "using mandatory", json_node_get_string(n));
+	}
+	g_object_unref(parser);
+	g_bytes_unref(v);
+	return p;
+}
+
 bw_directory *bw_directory_build(bw_store *s, GError **err)
 {
 	static const char *const prefixes[] = { "ext/", "trunk/", "route/out/", "route/did/" };
 	bw_directory *d = dir_new();
 	d->revision = bw_store_revision(s);
+	d->srtp_default = srtp_default_read(s);
 	for (guint p = 0; p < G_N_ELEMENTS(prefixes); p++) {
 		GPtrArray *recs = bw_store_list(s, prefixes[p], err);
 		if (!recs) {
@@ -627,7 +663,7 @@ static void on_change(const char *key, GBytes *value, gint64 revision, void *unu
 
 gboolean bw_directory_start(bw_store *s, GError **err)
 {
-	static const char *const prefixes[] = { "ext/", "trunk/", "route/" };
+	static const char *const prefixes[] = { "ext/", "trunk/", "route/", "config/security" };
 	if (dir_store) {
 		g_set_error(err, BW_CALL_ERROR, BW_CALL_ERROR_STATE, "directory: started twice");
 		return FALSE;

@@ -234,6 +234,13 @@ static void test_default_routing(fixture *f, gconstpointer unused)
 	bw_directory_unref(d);
 }
 
+static void wait_generation(guint gen)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (bw_directory_generation() == gen && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+}
+
 static void test_watch_rebuilds(fixture *f, gconstpointer unused)
 {
 	GError *err = NULL;
@@ -241,13 +248,42 @@ static void test_watch_rebuilds(fixture *f, gconstpointer unused)
 	g_assert_null(bw_extension_lookup("300"));
 	guint gen = bw_directory_generation();
 	bw_test_put(f->store, "ext/300", "{\"name\":\"Carol\"}");
-	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-	while (bw_directory_generation() == gen && g_get_monotonic_time() < end)
-		g_main_context_iteration(NULL, TRUE);
+	wait_generation(gen);
 	bw_extension *e = bw_extension_lookup("300");
 	g_assert_nonnull(e);
 	g_assert_cmpstr(e->name, ==, "Carol");
 	bw_extension_free(e);
+}
+
+static bw_srtp_policy srtp_of(const char *number)
+{
+	bw_extension *e = bw_extension_lookup(number);
+	g_assert_nonnull(e);
+	bw_srtp_policy p = e->srtp;
+	bw_extension_free(e);
+	return p;
+}
+
+/* The security options' srtp_default applies at once to extensions that
+ * set no policy; an extension's own policy wins; nonsense keeps mandatory. */
+static void test_srtp_default(fixture *f, gconstpointer unused)
+{
+	GError *err = NULL;
+	bw_test_put(f->store, "ext/400", "{}");
+	bw_test_put(f->store, "ext/401", "{\"srtp\":\"mandatory\"}");
+	g_assert_true(bw_directory_start(f->store, &err));
+	g_assert_cmpint(srtp_of("400"), ==, BW_SRTP_MANDATORY);
+	guint gen = bw_directory_generation();
+	bw_test_put(f->store, "config/security", "{\"srtp_default\":\"optional\"}");
+	wait_generation(gen);
+	g_assert_cmpint(srtp_of("400"), ==, BW_SRTP_OPTIONAL);
+	g_assert_cmpint(srtp_of("401"), ==, BW_SRTP_MANDATORY);
+	gen = bw_directory_generation();
+	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*srtp_default*not a policy*");
+	bw_test_put(f->store, "config/security", "{\"srtp_default\":\"sometimes\"}");
+	wait_generation(gen);
+	g_test_assert_expected_messages();
+	g_assert_cmpint(srtp_of("400"), ==, BW_SRTP_MANDATORY);
 }
 
 /* Readers must always see a whole snapshot: both records of one
@@ -308,6 +344,7 @@ int main(int argc, char **argv)
 		   fx_teardown);
 	g_test_add("/directory/routing", fixture, NULL, fx_setup, test_default_routing, fx_teardown);
 	g_test_add("/directory/watch", fixture, NULL, fx_setup, test_watch_rebuilds, fx_teardown);
+	g_test_add("/directory/srtp-default", fixture, NULL, fx_setup, test_srtp_default, fx_teardown);
 	g_test_add("/directory/concurrent-swap", fixture, NULL, fx_setup, test_concurrent_swap,
 		   fx_teardown);
 	return g_test_run();

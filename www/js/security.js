@@ -35,7 +35,7 @@ const OPTIONS = [
 	['sip_dos_ban_s', 'SIP: block time (seconds)', { type: 'number', min: 10, max: 86400 },
 		'10-86400', whole(10, 86400, 'a whole number of seconds from 10 to 86400')],
 	['srtp_default', 'Default SRTP policy', { options: [['mandatory', 'Mandatory'], ['optional', 'Optional'], ['off', 'Off']] },
-		'for extensions without their own; saved, not applied yet by this version (they stay mandatory)', null],
+		'for extensions without their own policy', null],
 	['allow', 'Administration allowed from', { autocomplete: 'off', placeholder: 'any address' },
 		'IP addresses or CIDRs separated by spaces, at most 256; empty: any', null],
 ];
