@@ -32,8 +32,8 @@ int sip_re_alloc(struct sip **sipp, struct dnsc *dnsc, const char *software)
 			 NULL, NULL);
 }
 
-int sip_re_transp_add(struct sip *sip, enum sip_transp tp, const struct sa *laddr,
-		      struct tls *tls)
+static int sip_re_transp_add1(struct sip *sip, enum sip_transp tp, const struct sa *laddr,
+			      struct tls *tls)
 {
 	if (tp == SIP_TRANSP_TLS) {
 		if (tls == NULL)
@@ -41,6 +41,44 @@ int sip_re_transp_add(struct sip *sip, enum sip_transp tp, const struct sa *ladd
 		return sip_transp_add(sip, tp, laddr, tls);
 	}
 	return sip_transp_add(sip, tp, laddr);
+}
+
+typedef struct sip_re_any {
+	struct sip *sip;
+	enum sip_transp tp;
+	struct tls *tls;
+	const struct sa *wild;
+	int err;
+	unsigned added;
+} sip_re_any;
+
+static bool sip_re_any_add(const char *ifname, const struct sa *sa, void *arg)
+{
+	sip_re_any *a = arg;
+	struct sa one = *sa;
+	(void)ifname;
+	if (sa_af(&one) != sa_af(a->wild) || sa_is_linklocal(&one))
+		return false;
+	sa_set_port(&one, sa_port(a->wild));
+	a->err = sip_re_transp_add1(a->sip, a->tp, &one, a->tls);
+	a->added += a->err == 0;
+	return a->err != 0;
+}
+
+/* libre needs a concrete address per transport (it writes it into Via and
+ * Contact), so a wildcard listen address becomes one transport on every
+ * address of that family the interfaces have (link-local IPv6 left out:
+ * it needs a scope). */
+int sip_re_transp_add(struct sip *sip, enum sip_transp tp, const struct sa *laddr,
+		      struct tls *tls)
+{
+	if (!sa_is_any(laddr))
+		return sip_re_transp_add1(sip, tp, laddr, tls);
+	sip_re_any a = { .sip = sip, .tp = tp, .tls = tls, .wild = laddr };
+	int err = net_if_apply(sip_re_any_add, &a);
+	if (a.err)
+		return a.err;
+	return err ? err : (a.added ? 0 : EADDRNOTAVAIL);
 }
 
 SSL_CTX *sip_re_tls_ctx(const struct tls *tls)
