@@ -37,9 +37,13 @@ struct wa_sup {
 	gboolean restart_now;   /* the exit is ours: start again at once */
 };
 
+/* Its own process group: a Ctrl-C on bulwarkd's terminal reaches only
+ * bulwarkd, which then stops lighttpd in order (instead of seeing it die
+ * and restarting it while shutting down). */
 static void sup_child_setup(gpointer data)
 {
 	(void)data;
+	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
