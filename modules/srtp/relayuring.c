@@ -4,7 +4,7 @@
  * a send system call per packet; here every socket has one multishot
  * recvmsg armed on a ring of provided buffers, and one io_uring_enter per
  * loop both submits the sends of the last batch and collects every packet
- * received since. A packet is checked, unprotected and protected in place
+ * received since (optionally after waiting a little for a bigger batch). A packet is checked, unprotected and protected in place
  * (bw_relay_pkt_one, as under epoll) and sent from the buffer it arrived
  * in; the buffer goes back to the ring when its send completes. The ring
  * is this thread's alone (SINGLE_ISSUER): no lock on the packet path. */
@@ -13,6 +13,15 @@
 #include <string.h>
 
 #ifndef BW_HAVE_LIBURING
+
+/* Said once per process, not once per relay thread. */
+static void uring_fallback(const char *what, int rc)
+{
+	static gint said;
+	if (g_atomic_int_compare_and_exchange(&said, 0, 1))
+		g_message("srtp: relay: io_uring is not usable here (%s: %s); the relay threads "
+			  "use epoll", what, g_strerror(rc));
+}
 
 int bw_relay_uring_init(relay_thread *t) { (void)t; return ENOSYS; }
 void bw_relay_uring_main(relay_thread *t) { (void)t; }
@@ -24,6 +33,8 @@ void bw_relay_uring_remove(relay_thread *t, bw_relay_stream *s) { (void)t; (void
 
 #include <liburing.h>
 #include <poll.h>
+#include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/mman.h>
 
 #define URING_SQ    1024
@@ -55,6 +66,7 @@ typedef struct relay_uring {
 	struct __kernel_timespec wait;   /* batch wait; 0: none */
 	guint returned;             /* buffers given back since the last advance */
 	gboolean stop;
+	gboolean sendto;            /* IORING_OP_SEND takes an address (6.1): no msghdr */
 } relay_uring;
 
 static struct io_uring_sqe *uring_sqe(relay_uring *u)
@@ -153,7 +165,13 @@ static gboolean uring_forward(relay_thread *t, relay_sock *k, guint bid, int res
 							    : sizeof(struct sockaddr_in),
 		.msg_iov = &x->iov, .msg_iovlen = 1 };
 	/* MSG_DONTWAIT: a full socket buffer drops, as sendmmsg does */
-	io_uring_prep_sendmsg(sqe, o.fd, &x->mh, MSG_DONTWAIT);
+	if (u->sendto) {
+		io_uring_prep_send(sqe, o.fd, p, len, MSG_DONTWAIT);
+		io_uring_prep_send_set_addr(sqe, (const struct sockaddr *)&x->dst,
+					    (guint16)x->mh.msg_namelen);
+	} else {
+		io_uring_prep_sendmsg(sqe, o.fd, &x->mh, MSG_DONTWAIT);
+	}
 	io_uring_sqe_set_data64(sqe, ((guint64)bid << 2) | URING_SEND);
 	return TRUE;
 }
@@ -263,6 +281,34 @@ static int uring_probe(relay_uring *u)
 	return ok ? 0 : ENOTSUP;
 }
 
+/* Whether IORING_OP_SEND honours a destination address here (no opcode
+ * probe tells): one byte sent to a socket of our own on loopback. */
+static gboolean uring_probe_sendto(relay_uring *u)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof a;
+	struct io_uring_cqe *cqe;
+	gboolean ok = FALSE;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	if (fd < 0 || !sqe || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &sl) != 0) {
+		if (sqe)
+			io_uring_prep_nop(sqe);
+	} else {
+		io_uring_prep_send(sqe, fd, "x", 1, MSG_DONTWAIT);
+		io_uring_prep_send_set_addr(sqe, (struct sockaddr *)&a, sizeof a);
+	}
+	if (sqe && io_uring_submit_and_wait(&u->ring, 1) >= 0 &&
+	    io_uring_wait_cqe(&u->ring, &cqe) == 0) {
+		ok = fd >= 0 && cqe->res == 1;
+		io_uring_cqe_seen(&u->ring, cqe);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static int uring_buffers(relay_uring *u)
 {
 	gsize ring_sz = URING_NBUF * sizeof(struct io_uring_buf);
@@ -297,6 +343,15 @@ static void uring_free(relay_uring *u, gboolean ring)
 	g_free(u);
 }
 
+/* Said once per process, not once per relay thread. */
+static void uring_fallback(const char *what, int rc)
+{
+	static gint said;
+	if (g_atomic_int_compare_and_exchange(&said, 0, 1))
+		g_message("srtp: relay: io_uring is not usable here (%s: %s); the relay threads "
+			  "use epoll", what, g_strerror(rc));
+}
+
 int bw_relay_uring_init(relay_thread *t)
 {
 	relay_uring *u = g_new0(relay_uring, 1);
@@ -308,19 +363,19 @@ int bw_relay_uring_init(relay_thread *t)
 		rc = io_uring_queue_init_params(URING_SQ, &u->ring, &p);
 	}
 	if (rc < 0) {
-		g_message("srtp: relay: io_uring unavailable (%s): the relay uses epoll",
-			  g_strerror(-rc));
+		uring_fallback("io_uring_setup", -rc);
 		uring_free(u, FALSE);
 		return -rc;
 	}
 	if ((rc = uring_probe(u)) != 0 || (rc = uring_buffers(u)) != 0) {
-		g_message("srtp: relay: io_uring lacks multishot receive or provided buffers "
-			  "(%s): the relay uses epoll", g_strerror(rc));
+		uring_fallback("multishot receive or provided buffers", rc);
 		uring_free(u, TRUE);
 		return rc;
 	}
-	gint w = t->r->loop.batch_wait_us ? t->r->loop.batch_wait_us : BW_RELAY_BATCH_WAIT_US;
-	u->wait.tv_nsec = w > 0 ? MIN(w, 100000) * 1000L : 0;
+	u->sendto = uring_probe_sendto(u);
+	g_debug("srtp: relay: io_uring loop; sends by %s", u->sendto ? "send with an address"
+							      : "sendmsg");
+	u->wait.tv_nsec = MIN(t->r->loop.batch_wait_us, 100000u) * 1000L;
 	t->uring = u;
 	return 0;
 }

@@ -149,13 +149,13 @@ static void negotiate(fixture *f, srtpc_suite suite, bw_srtp_policy p1)
 	f->a.rx = lsrtp_new(&f->to_a.media[0].crypto[0], FALSE);
 }
 
-/* data: the bw_relay_io under test (each test runs on both loops) */
+/* data: the bw_relay_loop_opts under test (each test runs on every loop) */
 static void fx_setup(fixture *f, gconstpointer data)
 {
 	guint base = 20000 + 2 * (guint)g_random_int_range(0, 5000);
-	bw_relay_io io = GPOINTER_TO_UINT(data);
 	f->cfg = (bw_relay_config){ "127.0.0.1", base, base + 19, 1, 0, 128, 10 };
-	f->loop = (bw_relay_loop_opts){ io, 0 };
+	f->loop = *(const bw_relay_loop_opts *)data;
+	bw_relay_io io = f->loop.io;
 	g_autoptr(GError) err = NULL;
 	f->relay = bw_relay_new_loop(&f->cfg, &f->loop, &err);
 	g_assert_no_error(err);
@@ -511,6 +511,35 @@ static void test_rate_limit_and_event(fixture *f, gconstpointer data)
 	g_main_context_unref(ctx);
 }
 
+/* A burst far above the packet rate (no rate limit here) is relayed as a
+ * whole as far as the kernel queued it, and the stream goes on working:
+ * under io_uring, many packets per multishot receive. */
+static void test_burst(fixture *f, gconstpointer data)
+{
+	(void)data;
+	int big = 4 << 20;
+	setsockopt(f->b.fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+	negotiate(f, SRTPC_AES_CM_128_HMAC_SHA1_80, BW_SRTP_MANDATORY);
+	guint8 buf[2048];
+	const guint total = 2000;
+	for (guint i = 0; i < total; i++) {
+		int len = rtp_build(&f->a, buf, 7);
+		send_to(f->a.fd, relay_port(f, 0), buf, len);
+	}
+	guint got = 0;
+	while (recv_from(f->b.fd, buf, sizeof buf, 500) > 0)
+		got++;
+	bw_relay_counts c = counts(f, 0), c1 = counts(f, 1);
+	g_assert_cmpuint(c.rx, <=, total);
+	g_assert_cmpuint(c.rx, >, 0);
+	g_assert_cmpuint(c.dropped, ==, 0);
+	g_assert_cmpuint(c1.tx, ==, c.rx);
+	g_assert_cmpuint(got, <=, c1.tx);
+	g_assert_cmpuint(got, >, 0);
+	a_to_b(f, 9);
+	b_to_a(f, 10);
+}
+
 /* How many UDP sockets of this process are bound in the relay's range, by
  * ss (other processes may hold ports there: only ours count). */
 static guint ss_count(const fixture *f)
@@ -570,7 +599,7 @@ static gboolean uring_available(void)
 	return r != NULL;
 }
 
-static void add_tests(const char *loop, bw_relay_io io)
+static void add_tests(const char *loop, const bw_relay_loop_opts *opts)
 {
 	static const struct {
 		const char *name;
@@ -579,12 +608,12 @@ static void add_tests(const char *loop, bw_relay_io io)
 		{ "srtp-srtp", test_srtp_srtp }, { "srtp-rtp", test_srtp_rtp },
 		{ "foreign-replay-tamper", test_foreign_replay_tamper },
 		{ "reoffer", test_reoffer }, { "latch", test_latch },
-		{ "rate-limit-event", test_rate_limit_and_event },
+		{ "rate-limit-event", test_rate_limit_and_event }, { "burst", test_burst },
 		{ "ports-closed", test_ports_closed },
 	};
 	for (guint i = 0; i < G_N_ELEMENTS(tests); i++) {
 		g_autofree char *path = g_strdup_printf("/relay/%s/%s", loop, tests[i].name);
-		g_test_add(path, fixture, GUINT_TO_POINTER(io), fx_setup, tests[i].fn, fx_teardown);
+		g_test_add(path, fixture, opts, fx_setup, tests[i].fn, fx_teardown);
 	}
 }
 
@@ -592,9 +621,13 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_assert_cmpint(srtp_init(), ==, srtp_err_status_ok);
-	add_tests("epoll", BW_RELAY_IO_EPOLL);
-	if (uring_available())
-		add_tests("io_uring", BW_RELAY_IO_URING);
+	static const bw_relay_loop_opts epoll = { BW_RELAY_IO_EPOLL, 0 },
+		uring = { BW_RELAY_IO_URING, 0 }, uring_wait = { BW_RELAY_IO_URING, 200 };
+	add_tests("epoll", &epoll);
+	if (uring_available()) {
+		add_tests("io_uring", &uring);
+		add_tests("io_uring-batch-wait", &uring_wait);   /* the timed waits */
+	}
 	int rc = g_test_run();
 	srtp_shutdown();
 	return rc;
