@@ -119,11 +119,31 @@ static char *svc_explain(const char *caller, const char *number, const char **fi
 	return out;
 }
 
+static void svc_limits(guint *max_external, guint *per_minute)
+{
+	*max_external = glue ? glue->conf.max_concurrent : 0;
+	*per_minute = glue ? glue->conf.max_per_minute : 0;
+}
+
+static char *svc_zone(void)
+{
+	if (glue && glue->conf.zone)
+		return g_strdup(glue->conf.zone);
+	GTimeZone *tz = g_time_zone_new_local();
+	const char *id = g_time_zone_get_identifier(tz);
+	char *out = g_strdup(id && *id ? id : "local");
+	g_time_zone_unref(tz);
+	return out;
+}
+
 static const cor_admin_v1 svc_table = {
 	.check = cor_svc_check,
 	.explain = svc_explain,
 	.service = svc_service,
 	.service_set = svc_service_set,
+	.pin_hash = cor_svc_pin_hash,
+	.limits = svc_limits,
+	.zone = svc_zone,
 };
 
 int cor_svc_provide(struct bw_module *m, struct cor_glue *g)

@@ -30,7 +30,22 @@ typedef struct cor_admin_v1 {
 	/* `bulwarkctl service MODE`: sets and stores the override, audited
 	 * (cor.service) as actor. */
 	gboolean (*service_set)(const char *mode, const char *actor, GError **err);
+	/* Appended (the CoR/CoS page's account codes, schedule, fraud
+	 * limits); older members unchanged. */
+	/* The stored form of a verified account code's PIN (cor_pin_hash,
+	 * g_free), or NULL with err when the PIN is not COR_SVC_PIN_MIN to
+	 * COR_SVC_PIN_MAX digits (a PIN is dialled between '*'s). The PIN is
+	 * never logged. */
+	char *(*pin_hash)(const char *pin, GError **err);
+	/* The fraud guard's limits in force (module configuration; 0: no
+	 * limit). */
+	void (*limits)(guint *max_external, guint *per_minute);
+	/* The time zone of schedules whose record names none (g_free). */
+	char *(*zone)(void);
 } cor_admin_v1;
+
+#define COR_SVC_PIN_MIN 4
+#define COR_SVC_PIN_MAX 16
 
 /* ---- inside the cor module ---- */
 /* corsvc-check.c (pure: the rule engine only) */
@@ -38,6 +53,8 @@ gboolean cor_svc_check(const char *key, const char *json, gsize len, GHashTable 
 /* Splits "KEY: field F: WHY" into F and WHY (g_free both); FALSE when the
  * message has another shape. */
 gboolean cor_svc_split(const char *message, char **field, char **why);
+/* The service's pin_hash. */
+char    *cor_svc_pin_hash(const char *pin, GError **err);
 
 /* corsvc.c: provides the service for glue g (the module's start) and
  * forgets g (its stop; the loader withdraws the service itself). */

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include "trunksvc.h"
 #include "corsvc.h"
+#include "corrules.h"
 
 typedef struct {
 	const char *name, *json, *field;   /* field NULL: the record is fine */
@@ -145,6 +146,72 @@ static void test_cor_fields(void)
 	g_assert_false(cor_svc_split("plain message", &f, &why));
 }
 
+/* Items of other records, each named alone: ARS routes, interconnect
+ * links, schedule windows and holidays, emergency numbers. */
+static void test_cor_items(void)
+{
+	GHashTable *e = errs_new();
+	g_assert_false(cor_check("cor/ars/default", "{\"routes\":[{\"pattern\":\"0Z.\",\"trunks\":[\"a\"]},"
+				 "{\"pattern\":\"0Q\",\"trunks\":[\"b\"]},{\"pattern\":\"1\",\"trunks\":[\"c\"],"
+				 "\"windows\":[{\"days\":\"mon-xyz\",\"from\":\"08:00\",\"to\":\"18:00\"}]}]}", e));
+	g_assert_null(g_hash_table_lookup(e, "routes[0]"));
+	const char *m = g_hash_table_lookup(e, "routes[1]");
+	g_assert_true(m && g_str_has_prefix(m, "route 2: ") && strstr(m, "position 2"));
+	m = g_hash_table_lookup(e, "routes[2]");
+	g_assert_true(m && g_str_has_prefix(m, "route 3: "));
+	g_hash_table_remove_all(e);
+
+	g_assert_false(cor_check("cor/interconnect", "{\"rules\":[{\"from\":\"trunk:1\",\"to\":\"trunk:2\","
+				 "\"action\":\"allow\"},{\"from\":\"pbx:1\",\"to\":\"ext:0\",\"action\":\"deny\"}]}", e));
+	m = g_hash_table_lookup(e, "rules[1]");
+	g_assert_true(m && g_str_has_prefix(m, "rule 2: from: kind must be ext or trunk"));
+	g_assert_cmpuint(g_hash_table_size(e), ==, 1);
+	g_hash_table_remove_all(e);
+
+	g_assert_false(cor_check("cor/schedule", "{\"windows\":[{\"days\":\"all\",\"from\":\"08:00\","
+				 "\"to\":\"25:00\",\"period\":\"day\"}],\"holidays\":[\"12-25\",\"13-01\"]}", e));
+	g_assert_true(g_str_has_prefix(g_hash_table_lookup(e, "windows[0]"), "window 1: "));
+	g_assert_true(g_str_has_prefix(g_hash_table_lookup(e, "holidays[1]"), "holiday 2: "));
+	g_assert_null(g_hash_table_lookup(e, "holidays[0]"));
+	g_hash_table_remove_all(e);
+
+	g_assert_false(cor_check("cor/schedule", "{\"timezone\":\"Mars/Olympus\"}", e));
+	g_assert_nonnull(g_hash_table_lookup(e, "timezone"));
+	g_hash_table_remove_all(e);
+
+	g_assert_false(cor_check("cor/emergency", "{\"numbers\":[\"112\",\"9a9\"]}", e));
+	g_assert_true(g_str_has_prefix(g_hash_table_lookup(e, "numbers[1]"), "number 2: "));
+	g_hash_table_remove_all(e);
+	g_assert_true(cor_check("cor/emergency", "{\"numbers\":[\"112\",\"999\"],\"trunk_prefix\":\"0\"}", e));
+	g_hash_table_unref(e);
+}
+
+/* The PIN is hashed as the module verifies it; bad PINs refused. */
+static void test_cor_pin(void)
+{
+	GError *err = NULL;
+	char *h = cor_svc_pin_hash("4711", &err);
+	g_assert_no_error(err);
+	g_assert_true(g_str_has_prefix(h, "sha256:") && !strstr(h, "4711"));
+	g_assert_true(cor_pin_verify(h, "4711"));
+	g_assert_false(cor_pin_verify(h, "4712"));
+	char *rec = g_strdup_printf("{\"verified\":true,\"pin_hash\":\"%s\",\"cor\":3}", h);
+	GHashTable *e = errs_new();
+	g_assert_true(cor_check("cor/account/4711", rec, e));
+	g_hash_table_unref(e);
+	g_free(rec);
+	g_free(h);
+	const char *bad[] = { "", "123", "12a4", "1*34", "12345678901234567", NULL };
+	for (guint i = 0; bad[i]; i++) {
+		g_assert_null(cor_svc_pin_hash(bad[i], &err));
+		g_assert_nonnull(err);
+		g_assert_null(strstr(err->message, bad[i][0] ? bad[i] : "\x01"));
+		g_clear_error(&err);
+	}
+	g_assert_null(cor_svc_pin_hash(NULL, &err));
+	g_clear_error(&err);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -153,5 +220,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/wa-trunks/trunk/states", test_trunk_states);
 	g_test_add_func("/wa-trunks/cor/rules", test_cor_rules);
 	g_test_add_func("/wa-trunks/cor/fields", test_cor_fields);
+	g_test_add_func("/wa-trunks/cor/items", test_cor_items);
+	g_test_add_func("/wa-trunks/cor/pin", test_cor_pin);
 	return g_test_run();
 }
