@@ -447,6 +447,19 @@ static gboolean ext_passwd(bw_ctl_reply *out, guint argc, const char *const *arg
 	return ok;
 }
 
+/* The self-service PIN the WebAdmin keeps for the extension goes with it,
+ * after the extension so that a refused delete keeps both. None is fine. */
+static void ext_pin_drop(const char *number)
+{
+	char *key = g_strconcat("extpin/", number, NULL);
+	GError *err = NULL;
+	if (bw_store_delete(ctl_store, key, BW_STORE_ANY, &err) <= 0 &&
+	    !g_error_matches(err, BW_STORE_ERROR, BW_STORE_ERROR_NOT_FOUND))
+		g_warning("ctl: ext del: %s not deleted with its extension: %s", key, err->message);
+	g_clear_error(&err);
+	g_free(key);
+}
+
 static gboolean ext_del(bw_ctl_reply *out, const char *number, const char *actor, GError **err)
 {
 	gint64 rev = 0;
@@ -468,6 +481,8 @@ static gboolean ext_del(bw_ctl_reply *out, const char *number, const char *actor
 		}
 		ok = FALSE;
 	}
+	if (ok)
+		ext_pin_drop(number);
 	ok = ok && ext_audit(actor, "ext.del", number, NULL, err);
 	if (ok)
 		bw_ctl_printf(out, "ext %s deleted", number);

@@ -39,17 +39,10 @@ static gboolean csrf_ok(const wa_sess *s, const char *token)
 	       CRYPTO_memcmp(token, s->csrf, strlen(token)) == 0;
 }
 
-static wa_resp *method_not_allowed(const char *allowed)
-{
-	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
-	wa_resp_header(r, "Allow", allowed);
-	return r;
-}
-
 /* The read-only views take no arguments; GET only. */
 static wa_resp *get_only(const wa_req *r, wa_resp *(*view)(void))
 {
-	return strcmp(r->method, "GET") == 0 ? view() : method_not_allowed("GET");
+	return strcmp(r->method, "GET") == 0 ? view() : wa_resp_method("GET");
 }
 
 static wa_resp *api_dashboard(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
@@ -106,13 +99,13 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 {
 	const char *m = r->method;
 	if (strcmp(p, "logout") == 0)
-		return strcmp(m, "POST") == 0 ? wa_auth_logout(s) : method_not_allowed("POST");
+		return strcmp(m, "POST") == 0 ? wa_auth_logout(s) : wa_resp_method("POST");
 	if (strcmp(p, "password") == 0)
-		return strcmp(m, "POST") == 0 ? wa_auth_password(conf, s, r) : method_not_allowed("POST");
+		return strcmp(m, "POST") == 0 ? wa_auth_password(conf, s, r) : wa_resp_method("POST");
 	if (s->must_change)
 		return wa_resp_error1(403, NULL, "the password must be changed first (POST /api/password)");
 	if (strcmp(p, "session") == 0)
-		return strcmp(m, "GET") == 0 ? wa_auth_session(conf, s) : method_not_allowed("GET");
+		return strcmp(m, "GET") == 0 ? wa_auth_session(conf, s) : wa_resp_method("GET");
 	for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
 		const wa_route *rt = &routes[i];
 		gsize len = strlen(rt->name);
@@ -150,7 +143,7 @@ static wa_resp *api_handle(const wa_req *r)
 	const char *p = r->path + strlen("/api/");
 	if (strcmp(p, "login") == 0)
 		return strcmp(r->method, "POST") == 0 ? wa_auth_login(conf, r)
-						      : method_not_allowed("POST");
+						      : wa_resp_method("POST");
 	wa_sess *s = wa_sess_find(conf, r->sid);
 	if (!s)
 		return wa_resp_error1(401, NULL, "not logged in, or the session has expired");

@@ -123,7 +123,6 @@ static wa_resp *login_failed(const wa_conf *c, const char *user, const char *ip,
 		acct_failure(c, a, ip);
 	src_failure(c, ip, user);
 	bw_metric_add(bw_metric_counter("webadmin.logins_failed", "failed web logins"), 1);
-	wa_log_access(user, ip, FALSE, "login.failed");
 	audit(user, ip, "webadmin.login.failed", NULL);
 	bw_event_emit("webadmin.login.failed", "user", user ? user : "", "source", ip, NULL);
 	return wa_resp_error1(401, NULL, LOGIN_FAILED);
@@ -135,7 +134,6 @@ static wa_resp *login_ok(const wa_conf *c, const char *ip, const char *old_sid, 
 	wa_sess_drop(old_sid);   /* a new id at every login */
 	wa_sess *s = wa_sess_create(c, a->name, a->role, ip, &why);
 	if (!s) {
-		wa_log_access(a->name, ip, FALSE, "login.refused");
 		audit(a->name, ip, "webadmin.login.refused", why);
 		return wa_resp_error1(409, NULL, why);
 	}
@@ -147,7 +145,6 @@ static wa_resp *login_ok(const wa_conf *c, const char *ip, const char *old_sid, 
 		s->reason = "password expired";
 	}
 	bw_metric_add(bw_metric_counter("webadmin.logins", "successful web logins"), 1);
-	wa_log_access(a->name, ip, TRUE, "login");
 	audit(a->name, ip, "webadmin.login", NULL);
 	bw_event_emit("webadmin.login", "user", a->name, "source", ip, NULL);
 	wa_resp *resp = wa_auth_session(c, s);
@@ -219,7 +216,7 @@ wa_resp *wa_auth_login(const wa_conf *c, const wa_req *r)
 	wa_resp *resp = NULL;
 	wa_src *src = g_hash_table_lookup(sources, r->remote);
 	if (src && src->blocked_until > now_s()) {
-		wa_log_access(user && wa_user_valid(user) ? user : NULL, r->remote, FALSE, "login.blocked");
+		wa_log_blocked(user && wa_user_valid(user) ? user : NULL, r->remote);
 		resp = wa_resp_error1(429, NULL, "too many failed logins from this address; try again later");
 	} else if (bad || !user || !pw || !*user || !*pw) {
 		resp = wa_resp_error1(400, !user || !*user ? "user" : "password",
@@ -242,7 +239,6 @@ wa_resp *wa_auth_login(const wa_conf *c, const wa_req *r)
 
 wa_resp *wa_auth_logout(wa_sess *s)
 {
-	wa_log_access(s->user, s->ip, TRUE, "logout");
 	audit(s->user, s->ip, "webadmin.logout", NULL);
 	wa_sess_drop(s->sid);   /* frees s */
 	wa_resp *r = wa_resp_new(200);
@@ -335,9 +331,6 @@ static wa_resp *password_set(const wa_conf *c, wa_sess *s, wa_acct *a, char *has
 	s->reason = NULL;
 	wa_sess_drop_user(s->user, s->sid);
 	audit(s->user, s->ip, "webadmin.password", "password changed");
-	char *actor = wa_actor(s);
-	wa_log_change(actor, "webadmin.password", s->user);
-	g_free(actor);
 	return wa_auth_session(c, s);
 }
 

@@ -247,8 +247,6 @@ static wa_resp *cert_apply(wa_sess *s, cert_in *in)
 		g_free(actor);
 		return cert_refused(err, in->p12 != NULL);
 	}
-	if (!in->check)
-		wa_log_change(actor, "tls.certificate.install", i->fingerprint);
 	r = cert_view(i, !in->check);
 	bw_tls_cert_info_free(i);
 	g_free(actor);
@@ -282,7 +280,5 @@ wa_resp *wa_api_certificates(const wa_conf *c, wa_sess *s, const wa_req *r, cons
 		return cert_get();
 	if (strcmp(r->method, "POST") == 0)
 		return cert_post(s, r);
-	wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-	wa_resp_header(resp, "Allow", "GET, POST");
-	return resp;
+	return wa_resp_method("GET, POST");
 }

@@ -5,7 +5,6 @@
  * stored, returned or audited. Writes carry the revision read, so a
  * concurrent change is refused (409), never overwritten. */
 #include "webadmin.h"
-#include <bulwark/audit.h>
 #include <bulwark/call.h>
 #include <bulwark/module.h>
 #include <bulwark/store.h>
@@ -260,29 +259,9 @@ static wa_resp *ext_list(void)
 
 static void ext_audit(wa_sess *s, const char *action, const char *number, GPtrArray *changed)
 {
-	char *actor = wa_actor(s);
 	char *key = g_strconcat(EXT_PREFIX, number, NULL);
-	GString *detail = g_string_new(changed && changed->len ? "fields:" : NULL);
-	for (guint i = 0; changed && i < changed->len; i++)
-		g_string_append_printf(detail, " %s", (const char *)changed->pdata[i]);
-	GError *err = NULL;
-	if (!bw_audit_append(actor, action, key, detail->len ? detail->str : NULL, &err)) {
-		g_warning("webadmin: audit of %s on %s failed: %s", action, key, err->message);
-		g_error_free(err);
-	}
-	wa_log_change(actor, action, key);
-	g_string_free(detail, TRUE);
+	wa_audit_fields(s, action, key, changed);
 	g_free(key);
-	g_free(actor);
-}
-
-static wa_resp *ext_store_error(GError *err)
-{
-	wa_resp *r = err->code == BW_STORE_ERROR_CONFLICT
-		? wa_resp_error1(409, NULL, "the extension changed meanwhile (or already exists); reload and try again")
-		: wa_resp_error1(409, NULL, err->message);
-	g_error_free(err);
-	return r;
 }
 
 /* POST (create, rev BW_STORE_ABSENT) and PUT (update at rev). */
@@ -313,7 +292,7 @@ static wa_resp *ext_write(wa_sess *s, const char *number, JsonObject *rec, gint6
 			ext_audit(s, rev == BW_STORE_ABSENT ? "ext.add" : "ext.set", number, e.changed);
 			r = ext_view(number, rec, rev == BW_STORE_ABSENT ? 201 : 200);
 		} else {
-			r = ext_store_error(err);
+			r = wa_store_error(err, "the extension");
 		}
 		g_free(key);
 		g_free(text);
@@ -323,8 +302,9 @@ static wa_resp *ext_write(wa_sess *s, const char *number, JsonObject *rec, gint6
 	return r;
 }
 
-static wa_resp *ext_create(wa_sess *s, JsonObject *in)
+static wa_resp *ext_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 {
+	(void)c;
 	gboolean bad = FALSE;
 	const char *number = wa_json_str(in, "number", &bad);
 	if (bad || !number_ok(number))
@@ -341,6 +321,19 @@ static wa_resp *ext_create(wa_sess *s, JsonObject *in)
 	return r;
 }
 
+/* The extension's self-service PIN goes with it, deleted after the
+ * extension so that a refused delete keeps both. None is fine. */
+static void ext_pin_drop(const char *number)
+{
+	char *key = g_strconcat(WA_PIN_PREFIX, number, NULL);
+	GError *err = NULL;
+	if (bw_store_delete(bw_store_system(), key, BW_STORE_ANY, &err) <= 0 &&
+	    !g_error_matches(err, BW_STORE_ERROR, BW_STORE_ERROR_NOT_FOUND))
+		g_warning("webadmin: %s not deleted with its extension: %s", key, err->message);
+	g_clear_error(&err);
+	g_free(key);
+}
+
 static wa_resp *ext_one(wa_sess *s, const wa_req *r, const char *number)
 {
 	gint64 rev = 0;
@@ -354,11 +347,12 @@ static wa_resp *ext_one(wa_sess *s, const wa_req *r, const char *number)
 		GError *err = NULL;
 		char *key = g_strconcat(EXT_PREFIX, number, NULL);
 		if (bw_store_delete(bw_store_system(), key, rev, &err) > 0) {
+			ext_pin_drop(number);
 			ext_audit(s, "ext.del", number, NULL);
 			resp = wa_resp_new(200);
 			resp->body = g_strdup("{\"ok\":true}");
 		} else {
-			resp = ext_store_error(err);
+			resp = wa_store_error(err, "the extension");
 		}
 		g_free(key);
 	} else if (strcmp(r->method, "PUT") == 0) {
@@ -373,8 +367,7 @@ static wa_resp *ext_one(wa_sess *s, const wa_req *r, const char *number)
 		if (in)
 			json_object_unref(in);
 	} else {
-		resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, PUT, DELETE");
+		resp = wa_resp_method("GET, PUT, DELETE");
 	}
 	json_object_unref(rec);
 	return resp;
@@ -382,22 +375,8 @@ static wa_resp *ext_one(wa_sess *s, const wa_req *r, const char *number)
 
 wa_resp *wa_api_extensions(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
 {
-	(void)c;
 	if (*rest == '/' && rest[1])
 		return number_ok(rest + 1) ? ext_one(s, r, rest + 1)
 					   : wa_resp_error1(404, NULL, "no such extension");
-	if (strcmp(r->method, "GET") == 0)
-		return ext_list();
-	if (strcmp(r->method, "POST") != 0) {
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, POST");
-		return resp;
-	}
-	const char *why = NULL;
-	JsonObject *in = wa_req_json(r, &why);
-	if (!in)
-		return wa_resp_error1(400, NULL, why);
-	wa_resp *resp = ext_create(s, in);
-	json_object_unref(in);
-	return resp;
+	return wa_collection(c, s, r, ext_list, ext_create);
 }

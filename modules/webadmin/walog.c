@@ -6,10 +6,9 @@
  * here or anywhere else edits or deletes a record.
  *
  * Who writes: waauth.c and the handlers audit their own logins, failures
- * and changes; wa_log_access adds the one access nobody else records, an
+ * and changes; wa_log_blocked adds the one access nobody else records, an
  * attempt from a blocked source, at most WA_LOG_BLOCKED_RATE a minute so
- * a flood cannot fill the log. wa_log_change has nothing left to do (the
- * caller's bw_audit_append is the record) and stays for its callers. */
+ * a flood cannot fill the log. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <string.h>
@@ -42,10 +41,8 @@ static gboolean is_access(const char *action)
 	return in_list(failed_actions, action) || in_list(ok_actions, action);
 }
 
-void wa_log_access(const char *user, const char *ip, gboolean ok, const char *what)
+void wa_log_blocked(const char *user, const char *ip)
 {
-	if (ok || g_strcmp0(what, "login.blocked") != 0)
-		return;
 	gint64 minute = g_get_monotonic_time() / (60 * G_USEC_PER_SEC);
 	if (minute != blocked_minute) {
 		blocked_minute = minute;
@@ -63,11 +60,6 @@ void wa_log_access(const char *user, const char *ip, gboolean ok, const char *wh
 		g_error_free(err);
 	}
 	g_free(actor);
-}
-
-void wa_log_change(const char *actor, const char *action, const char *object)
-{
-	(void) actor, (void) action, (void) object;
 }
 
 void wa_log_clear(void)
@@ -223,17 +215,6 @@ static JsonNode *log_json(gint64 before, guint limit, GError **err)
 		n = json_builder_get_root(b);
 	}
 	g_object_unref(b);
-	return n;
-}
-
-JsonNode *wa_log_json(void)
-{
-	GError *err = NULL;
-	JsonNode *n = log_json(0, WA_LOG_LIMIT_DEFAULT, &err);
-	if (!n) {
-		g_warning("webadmin: cannot read the audit log: %s", err->message);
-		g_error_free(err);
-	}
 	return n;
 }
 

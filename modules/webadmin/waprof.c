@@ -206,16 +206,9 @@ gboolean wa_prof_bootstrap(GError **err)
 
 static void prof_audit(wa_sess *s, const char *action, const char *name, const char *detail)
 {
-	char *actor = wa_actor(s);
 	char *key = g_strconcat(PROF_PREFIX, name, NULL);
-	GError *err = NULL;
-	if (!bw_audit_append(actor, action, key, detail, &err)) {
-		g_warning("webadmin: audit of %s on %s failed: %s", action, key, err->message);
-		g_error_free(err);
-	}
-	wa_log_change(actor, action, key);
+	wa_audit_change(s, action, key, detail);
 	g_free(key);
-	g_free(actor);
 }
 
 /* Accounts whose sessions use the profile (name*, sorted). */
@@ -395,15 +388,6 @@ static char *prof_summary(JsonObject *rec)
 	return g_string_free(s, FALSE);
 }
 
-static wa_resp *prof_store_error(GError *err)
-{
-	wa_resp *r = err->code == BW_STORE_ERROR_CONFLICT
-		? wa_resp_error1(409, NULL, "the profile was changed by someone else meanwhile (or already exists); reload and try again")
-		: wa_resp_error1(409, NULL, err->message);
-	g_error_free(err);
-	return r;
-}
-
 /* POST (rev BW_STORE_ABSENT) and PUT (rev: the stored one). */
 static wa_resp *prof_write(wa_sess *s, const char *name, JsonObject *rec, gint64 rev,
 			   JsonObject *in)
@@ -428,7 +412,7 @@ static wa_resp *prof_write(wa_sess *s, const char *name, JsonObject *rec, gint64
 			g_free(sum);
 			r = prof_answer(name, rec, nrev, rev == BW_STORE_ABSENT ? 201 : 200);
 		} else {
-			r = prof_store_error(err);
+			r = wa_store_error(err, "the profile");
 		}
 		g_free(key);
 		g_free(text);
@@ -437,8 +421,9 @@ static wa_resp *prof_write(wa_sess *s, const char *name, JsonObject *rec, gint64
 	return r;
 }
 
-static wa_resp *prof_create(wa_sess *s, JsonObject *in)
+static wa_resp *prof_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 {
+	(void)c;
 	gboolean bad = FALSE;
 	const char *name = wa_json_str(in, "name", &bad);
 	if (bad || !wa_user_valid(name))
@@ -494,7 +479,7 @@ static wa_resp *prof_delete(wa_sess *s, const char *name, gint64 rev)
 			r = wa_resp_new(200);
 			r->body = g_strdup("{\"ok\":true}");
 		} else {
-			r = prof_store_error(err);
+			r = wa_store_error(err, "the profile");
 		}
 		g_free(key);
 	}
@@ -527,8 +512,7 @@ static wa_resp *prof_one(wa_sess *s, const wa_req *r, const char *name)
 		if (in)
 			json_object_unref(in);
 	} else {
-		resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, PUT, DELETE");
+		resp = wa_resp_method("GET, PUT, DELETE");
 	}
 	json_object_unref(rec);
 	return resp;
@@ -536,21 +520,7 @@ static wa_resp *prof_one(wa_sess *s, const wa_req *r, const char *name)
 
 wa_resp *wa_api_profiles(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest)
 {
-	(void)c;
 	if (*rest == '/' && rest[1])
 		return prof_one(s, r, rest + 1);
-	if (strcmp(r->method, "GET") == 0)
-		return prof_list();
-	if (strcmp(r->method, "POST") != 0) {
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, POST");
-		return resp;
-	}
-	const char *why = NULL;
-	JsonObject *in = wa_req_json(r, &why);
-	if (!in)
-		return wa_resp_error1(400, NULL, why);
-	wa_resp *resp = prof_create(s, in);
-	json_object_unref(in);
-	return resp;
+	return wa_collection(c, s, r, prof_list, prof_create);
 }

@@ -1,7 +1,7 @@
-/* Helpers the Trunks and CoR/CoS handlers share (webadmin.h, "trunks and
- * CoR/CoS pages"): query parameters, the revision a change expects, the
- * audit of a change, stored records as JSON objects, store errors as
- * answers. Management thread. */
+/* Helpers the resource handlers share (webadmin.h, "trunks and CoR/CoS
+ * pages" and "polish"): query parameters, the revision a change expects,
+ * the audit of a change, stored records as JSON objects, store errors as
+ * answers, the list/create dispatch of a collection. Management thread. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
 #include <string.h>
@@ -60,8 +60,17 @@ void wa_audit_change(wa_sess *s, const char *action, const char *key, const char
 			  err->message);
 		g_error_free(err);
 	}
-	wa_log_change(actor, action, key);
 	g_free(actor);
+}
+
+void wa_audit_fields(wa_sess *s, const char *action, const char *key, GPtrArray *changed)
+{
+	GString *d = g_string_new(NULL);
+	for (guint i = 0; changed && i < changed->len; i++)
+		g_string_append_printf(d, "%s %s", i ? "" : "fields:",
+				       (const char *)changed->pdata[i]);
+	wa_audit_change(s, action, key, d->len ? d->str : NULL);
+	g_string_free(d, TRUE);
 }
 
 JsonObject *wa_record_object(GBytes *value)
@@ -91,4 +100,27 @@ wa_resp *wa_store_error(GError *err, const char *what)
 	if (err)
 		g_error_free(err);
 	return r;
+}
+
+wa_resp *wa_resp_method(const char *allow)
+{
+	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
+	wa_resp_header(r, "Allow", allow);
+	return r;
+}
+
+wa_resp *wa_collection(const wa_conf *c, wa_sess *s, const wa_req *r,
+		       wa_resp *(*list)(void), wa_create_fn create)
+{
+	if (strcmp(r->method, "GET") == 0)
+		return list();
+	if (strcmp(r->method, "POST") != 0)
+		return wa_resp_method("GET, POST");
+	const char *why = NULL;
+	JsonObject *in = wa_req_json(r, &why);
+	if (!in)
+		return wa_resp_error1(400, NULL, why);
+	wa_resp *resp = create(c, s, in);
+	json_object_unref(in);
+	return resp;
 }

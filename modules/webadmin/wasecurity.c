@@ -9,7 +9,6 @@
  * owner applies its part from its own store watch (mod_webadmin.c for the
  * web options, modules/sip/dos.c, core/backup.c). */
 #include "webadmin.h"
-#include <bulwark/audit.h>
 #include <bulwark/metrics.h>
 #include <bulwark/store.h>
 #include <gio/gio.h>
@@ -388,18 +387,6 @@ static char *sec_diff(JsonNode *before, JsonNode *after)
 	return g_string_free(g, FALSE);
 }
 
-static void sec_audit(wa_sess *s, const char *detail)
-{
-	char *actor = wa_actor(s);
-	GError *err = NULL;
-	if (!bw_audit_append(actor, "security.set", WA_SEC_KEY, detail, &err)) {
-		g_warning("webadmin: audit of security.set by %s failed: %s", actor, err->message);
-		g_error_free(err);
-	}
-	wa_log_change(actor, "security.set", WA_SEC_KEY);
-	g_free(actor);
-}
-
 static wa_resp *sec_write(const wa_conf *c, wa_sess *s, const wa_req *r, JsonObject *next,
 			  gint64 rev, JsonObject *saved)
 {
@@ -415,7 +402,7 @@ static wa_resp *sec_write(const wa_conf *c, wa_sess *s, const wa_req *r, JsonObj
 	if (nrev > 0) {
 		JsonNode *after = sec_view(next, nrev, NULL);
 		char *detail = sec_diff(before, after);
-		sec_audit(s, *detail ? detail : "no change");
+		wa_audit_change(s, "security.set", WA_SEC_KEY, *detail ? detail : "no change");
 		g_free(detail);
 		resp = sec_answer(after, r->remote);
 	} else if (err->code == BW_STORE_ERROR_CONFLICT) {
@@ -467,7 +454,5 @@ wa_resp *wa_api_security(const wa_conf *c, wa_sess *s, const wa_req *r, const ch
 		return sec_get(c, r);
 	if (strcmp(r->method, "PUT") == 0)
 		return sec_put(c, s, r);
-	wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-	wa_resp_header(resp, "Allow", "GET, PUT");
-	return resp;
+	return wa_resp_method("GET, PUT");
 }

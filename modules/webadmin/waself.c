@@ -12,14 +12,12 @@
  * a client may send the one it showed ("revision") to refuse a change made
  * meanwhile by an administrator (409). */
 #include "webadmin.h"
-#include <bulwark/audit.h>
 #include <bulwark/store.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <string.h>
 
 #define EXT_PREFIX "ext/"
-#define PIN_PREFIX "extpin/"
 #define PIN_ITERATIONS 1000u
 #define PIN_SALT 16
 #define NOANSWER_MIN 5
@@ -118,7 +116,7 @@ static JsonObject *ext_load(const char *number, gint64 *rev)
 
 static gboolean pin_set(const char *number)
 {
-	char *key = g_strconcat(PIN_PREFIX, number, NULL);
+	char *key = g_strconcat(WA_PIN_PREFIX, number, NULL);
 	GBytes *v = NULL;
 	gboolean ok = bw_store_get(bw_store_system(), key, &v, NULL, NULL);
 	if (v)
@@ -254,22 +252,6 @@ static void edit_apply(self_edit *e, JsonObject *in)
 	g_list_free(members);
 }
 
-static void self_audit(wa_sess *s, const char *action, const char *key, GPtrArray *changed)
-{
-	char *actor = wa_actor(s);
-	GString *d = g_string_new("fields:");
-	for (guint i = 0; i < changed->len; i++)
-		g_string_append_printf(d, " %s", (const char *)changed->pdata[i]);
-	GError *err = NULL;
-	if (!bw_audit_append(actor, action, key, d->str, &err)) {
-		g_warning("webadmin: audit of %s on %s failed: %s", action, key, err->message);
-		g_error_free(err);
-	}
-	wa_log_change(actor, action, key);
-	g_string_free(d, TRUE);
-	g_free(actor);
-}
-
 static wa_resp *conflict(GError *err)
 {
 	wa_resp *r = err && err->code != BW_STORE_ERROR_CONFLICT
@@ -288,7 +270,7 @@ static gboolean save_pin(const char *number, const char *pin, GError **err)
 		return FALSE;
 	}
 	char *text = g_strdup_printf("{\"pin_hash\":\"%s\"}", h);
-	char *key = g_strconcat(PIN_PREFIX, number, NULL);
+	char *key = g_strconcat(WA_PIN_PREFIX, number, NULL);
 	gboolean ok = bw_store_put(bw_store_system(), key, text, strlen(text), BW_STORE_ANY, err) > 0;
 	g_free(key);
 	g_free(text);
@@ -321,7 +303,7 @@ static wa_resp *self_save(wa_sess *s, self_edit *e, gint64 rev)
 			r = conflict(err);
 	}
 	if (e->changed->len)
-		self_audit(s, "self.set", key, e->changed);
+		wa_audit_fields(s, "self.set", key, e->changed);
 	g_free(key);
 	return r ? r : self_view(e->number, e->rec, rev);
 }
@@ -372,8 +354,7 @@ wa_resp *wa_api_self(const wa_conf *c, wa_sess *s, const wa_req *r, const char *
 	} else if (strcmp(r->method, "PUT") == 0) {
 		resp = self_put(s, r, number, rec, rev);
 	} else {
-		resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, PUT");
+		resp = wa_resp_method("GET, PUT");
 	}
 	if (rec)
 		json_object_unref(rec);

@@ -7,7 +7,6 @@
  * ("extension", an existing one) for the Self Service Portal. Hashing runs
  * on the FastCGI worker (wa_resp_defer), like logins. Every change audited. */
 #include "webadmin.h"
-#include <bulwark/audit.h>
 #include <bulwark/store.h>
 #include <string.h>
 
@@ -15,16 +14,9 @@
 
 static void users_audit(wa_sess *s, const char *action, const char *name, const char *detail)
 {
-	char *actor = wa_actor(s);
 	char *key = g_strconcat(ACCT_PREFIX, name, NULL);
-	GError *err = NULL;
-	if (!bw_audit_append(actor, action, key, detail, &err)) {
-		g_warning("webadmin: audit of %s on %s failed: %s", action, key, err->message);
-		g_error_free(err);
-	}
-	wa_log_change(actor, action, key);
+	wa_audit_change(s, action, key, detail);
 	g_free(key);
-	g_free(actor);
 }
 
 static void user_view(JsonBuilder *b, const wa_acct *a)
@@ -343,8 +335,7 @@ static wa_resp *users_one(wa_sess *s, const wa_req *r, const char *name)
 		if (in)
 			json_object_unref(in);
 	} else {
-		resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, PUT, DELETE");
+		resp = wa_resp_method("GET, PUT, DELETE");
 	}
 	wa_acct_free(a);
 	return resp;
@@ -354,18 +345,5 @@ wa_resp *wa_api_users(const wa_conf *c, wa_sess *s, const wa_req *r, const char 
 {
 	if (*rest == '/' && rest[1])
 		return users_one(s, r, rest + 1);
-	if (strcmp(r->method, "GET") == 0)
-		return users_list();
-	if (strcmp(r->method, "POST") != 0) {
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET, POST");
-		return resp;
-	}
-	const char *why = NULL;
-	JsonObject *in = wa_req_json(r, &why);
-	if (!in)
-		return wa_resp_error1(400, NULL, why);
-	wa_resp *resp = users_create(c, s, in);
-	json_object_unref(in);
-	return resp;
+	return wa_collection(c, s, r, users_list, users_create);
 }

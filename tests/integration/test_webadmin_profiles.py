@@ -5,7 +5,8 @@ a group administrator with a read-only profile reads but cannot change and
 cannot reach an ungranted form; a profile change applies to a live session;
 a used profile cannot be deleted; an end user reaches only self service;
 forwarding saved there shows in `bulwarkctl ext show`; a PIN is never
-returned, stored in clear or audited; an expired password forces a change."""
+returned, stored in clear or audited, and goes with its extension; an
+expired password forces a change."""
 import json, re, sys, time
 from bwtest import Tap
 from wafix import WebAdmin
@@ -202,6 +203,29 @@ def check_expiry(t, w, admin):
          "an account without 'changed' is stamped now at login (upgrades lock nobody out)")
 
 
+def check_pin_goes(t, w, admin):
+    """A deleted extension leaves no self-service PIN behind, whether the
+    WebAdmin or `bulwarkctl ext del` deletes it; other PINs stay."""
+    for n in ("300", "301"):
+        admin.call("POST", "/api/extensions", {"number": n})
+    pw = create_user(t, admin, "pu", "user", extension="300")
+    u, _ = setpw(t, w, "pu", pw, "Pin-User-Pass-4", "PIN user")
+    st, js, _ = u.call("PUT", "/api/self", {"pin": "24681357"})
+    t.ok(st == 200 and store_get(w, "extpin/300") is not None, "PIN of 300 stored", js)
+    st, js, _ = admin.call("DELETE", "/api/extensions/300")
+    t.ok(st == 200 and store_get(w, "extpin/300") is None,
+         "WebAdmin: the PIN goes with the deleted extension", js)
+    st, js, _ = admin.call("PUT", "/api/users/pu", {"extension": "301"})
+    u.login("pu", "Pin-User-Pass-4")   # the change ended pu's sessions
+    st2, js2, _ = u.call("PUT", "/api/self", {"pin": "13572468"})
+    t.ok(st == 200 and st2 == 200 and store_get(w, "extpin/301") is not None,
+         "PIN of 301 stored", (js, js2))
+    rc, out, err = w.d.ctl("ext", "del", "301")
+    t.ok(rc == 0 and store_get(w, "extpin/301") is None,
+         "bulwarkctl ext del: the PIN goes with the extension", out + err)
+    t.ok(store_get(w, "extpin/100") is not None, "another extension's PIN stays")
+
+
 def main():
     t = Tap()
     import os
@@ -221,6 +245,7 @@ def main():
         check_delete(t, admin)
         check_self(t, w, admin)
         check_expiry(t, w, admin)
+        check_pin_goes(t, w, admin)
         st, js, _ = admin.call("GET", "/api/users")
         view = {u["name"]: u for u in js["users"]}
         t.ok(view["grp"]["profile"] == "readers" and view["admin"]["profile"] is None and
