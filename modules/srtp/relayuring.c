@@ -118,12 +118,21 @@ void bw_relay_uring_add(relay_thread *t, bw_relay_stream *s)
 				uring_arm(t->uring, &s->sock[l][k]);
 }
 
+/* Sends still queued may name the stream's sockets: they go to the kernel
+ * (which then holds the files) before the descriptors are closed, so that
+ * a number reused by another call's new socket is never sent from. */
+static void uring_stream_free(relay_uring *u, bw_relay_stream *s)
+{
+	io_uring_submit(&u->ring);
+	bw_relay_stream_free(s);
+}
+
 void bw_relay_uring_remove(relay_thread *t, bw_relay_stream *s)
 {
 	relay_uring *u = t->uring;
 	s->dying = TRUE;
 	if (!s->armed) {
-		bw_relay_stream_free(s);
+		uring_stream_free(u, s);
 		return;
 	}
 	/* each receive ends with a last completion (-ECANCELED): the stream
@@ -155,8 +164,10 @@ static gboolean uring_forward(relay_thread *t, relay_sock *k, guint bid, int res
 	if (!bw_relay_pkt_one(t, k, p, &len, &src, now, &o))
 		return FALSE;
 	struct io_uring_sqe *sqe = uring_sqe(u);
-	if (!sqe)
+	if (!sqe) {
+		t->m_dropped++;
 		return FALSE;
+	}
 	uring_send *x = &u->sends[bid];
 	x->iov = (struct iovec){ p, len };
 	x->dst = *o.to;
@@ -190,7 +201,7 @@ static void uring_recv(relay_thread *t, relay_sock *k, const struct io_uring_cqe
 	s->armed--;   /* this receive ended: out of buffers, cancelled or failed */
 	if (s->dying) {
 		if (!s->armed)
-			bw_relay_stream_free(s);
+			uring_stream_free(u, s);
 	} else if (cqe->res >= 0 || cqe->res == -ENOBUFS || cqe->res == -EINTR ||
 		   cqe->res == -EAGAIN || cqe->res == -ENOMEM) {
 		uring_arm(u, k);
