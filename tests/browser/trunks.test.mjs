@@ -4,7 +4,8 @@
 // to the name; a CoR group whose bad pattern is flagged as you type and
 // whose over-long rule name the server refuses on that rule's row, an
 // extension assigned, the "test a number" tool explaining the denial, and
-// the service period switched to night 1. Screenshots in artifacts/.
+// the service period switched to night 1; an ARS route and an account
+// code checked as you type, the PIN never shown. Screenshots in artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -135,6 +136,40 @@ test('CoR: a group, an assignment, the explanation, night 1', { skip }, async ()
 	await svc.getByLabel('Switch to').selectOption('auto');
 	await svc.getByRole('button', { name: 'Switch' }).click();
 	await page.locator('#cor-period', { hasText: 'Override: auto' }).waitFor();
+});
+
+test('CoR: ARS route checked as you type, an account code whose PIN is never shown', { skip }, async () => {
+	await page.goto(`${base}/#/cor`);
+	const plan = page.getByRole('form', { name: 'New ARS plan' });
+	await plan.waitFor();
+	await plan.getByLabel('Plan name').fill('default');
+	await plan.getByRole('button', { name: 'Add a route' }).click();
+	await plan.getByLabel('Route pattern').fill('0Q.');
+	await plan.locator('li.rule .error', { hasText: 'position 2' }).waitFor();
+	await plan.getByLabel('Route pattern').fill('0Z.');
+	await plan.getByLabel('Trunks in order (comma separated)').fill('carrier, backup');
+	await plan.getByLabel('Time windows (empty: always)').fill('mon-xyz 08:00-18:00');
+	await plan.locator('li.rule .error', { hasText: 'days' }).waitFor();
+	await plan.getByLabel('Time windows (empty: always)').fill('');
+	assert.equal(await plan.locator('li.rule .error').innerText(), '');
+	await plan.getByRole('button', { name: 'Create plan' }).click();
+	await page.locator('#notice', { hasText: 'ARS plan default saved.' }).waitFor();
+
+	const acct = page.getByRole('form', { name: 'New account code' });
+	await acct.getByLabel('Code').fill('4711');
+	await acct.getByLabel('PIN').fill('12');
+	assert.match(await acct.locator('[data-field="pin"] .error').innerText(), /4 to 16 digits/);
+	await acct.getByLabel('PIN').fill('86420135');
+	assert.equal(await acct.locator('[data-field="pin"] .error').innerText(), '');
+	await acct.getByLabel('CoR for the call').fill('7');
+	await acct.getByRole('button', { name: 'Create code' }).click();
+	await page.locator('#notice', { hasText: 'Account code 4711 saved.' }).waitFor();
+	const row = page.locator('#cor-accounts tbody tr', { hasText: '4711' });
+	assert.match(await row.innerText(), /verified/);
+	assert.match(await row.innerText(), /set/);
+	assert.ok(!(await page.content()).includes('86420135'), 'the PIN is nowhere in the page');
+	await page.locator('#cor-settings', { hasText: 'External calls per minute' }).waitFor();
+	await shot(page, 'cor-more');
 });
 
 test('no CSP violation or script error', () => {

@@ -2,11 +2,16 @@
 // its switch (as `bulwarkctl service`), a "test a number" tool that shows
 // the module's explanation (as `bulwarkctl cor show EXT NUMBER`), CoR
 // groups (ordered allow/deny patterns), CoS groups (feature flags) and
-// extension assignments per service period. Patterns are checked as you
+// extension assignments per service period; cormore.js adds trunk
+// assignments, the interconnect matrix, ARS plans, the schedule, emergency
+// numbers, account codes and the fraud limits. Patterns are checked as you
 // type with the module's syntax; on save the module's own parser answers,
-// per rule ("rules[I]"). Every save carries the revision read.
+// per rule ("rules[I]"). Every save carries the revision read. A profile
+// with read only on "cor" sees the page without its edit controls.
 import { h, field, setError, alertBox, table } from './dom.js';
-import { call } from './api.js';
+import { call, canWrite } from './api.js';
+import { settingsCard, trunksSection, interconnectSection, arsSection, scheduleSection,
+	emergencySection, accountsSection } from './cormore.js';
 
 // The digit-pattern syntax of docs/cor.md (modules/cor/corpattern.c).
 export function patternError(p) {
@@ -69,9 +74,33 @@ export async function renderCor(main, ctx) {
 		main.append(h('div', { class: 'alert info', role: 'status', id: 'cor-info', text: data.message }));
 		return;
 	}
-	main.append(serviceCard(data.service, msg), explainCard(),
+	const explain = explainCard();
+	main.append(serviceCard(data.service, msg), explain,
 		groupsSection(data.groups || [], msg, ctx), cosSection(data.cos || [], msg, ctx),
-		assignSection(data.assignments || [], msg, ctx));
+		assignSection(data.assignments || [], msg, ctx), trunksSection(data.trunks || [], msg, ctx),
+		interconnectSection(data.interconnect, msg, ctx), arsSection(data.ars || [], msg, ctx),
+		scheduleSection(data.schedule, data, msg, ctx), emergencySection(data.emergency, msg, ctx),
+		accountsSection(data.accounts || [], msg, ctx), settingsCard(data));
+	if (!canWrite('cor'))
+		readOnly(main, explain);
+}
+
+// Read only: no button that changes anything, no editable field, no empty
+// "new ..." form; the test-a-number tool stays (it only reads).
+function readOnly(main, keep) {
+	for (const f of main.querySelectorAll('form')) {
+		if (f === keep)
+			continue;
+		if (/^(New|Assign)/.test(f.getAttribute('aria-label') || '')) {
+			f.remove();
+			continue;
+		}
+		f.querySelectorAll('button').forEach(b => b.remove());
+		f.querySelectorAll('input, select').forEach(i => { i.disabled = true; });
+	}
+	main.querySelectorAll('table button').forEach(b => b.remove());
+	main.querySelector('h1').after(h('p', { class: 'alert info', id: 'cor-readonly', role: 'status',
+		text: 'Your profile may read the CoR/CoS settings but not change them.' }));
 }
 
 // ---- service period ----
