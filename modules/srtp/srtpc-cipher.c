@@ -11,6 +11,22 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
+/* p ^= ks, eight bytes at a time (memcpy: p has no alignment); a byte loop
+ * was about a fifth of a protect+unprotect's AES-CM time. */
+static void cm_xor_words(uint8_t *p, const uint8_t *ks, size_t m)
+{
+	size_t i = 0;
+	for (; i + 8 <= m; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, p + i, 8);
+		memcpy(&b, ks + i, 8);
+		a ^= b;
+		memcpy(p + i, &a, 8);
+	}
+	for (; i < m; i++)
+		p[i] ^= ks[i];
+}
+
 bool srtpc_cm_xor(const srtpc_keys *k, const uint8_t iv[16], uint8_t *p, size_t n)
 {
 	uint8_t ctr[32 * 16], ks[32 * 16];
@@ -29,8 +45,7 @@ bool srtpc_cm_xor(const srtpc_keys *k, const uint8_t iv[16], uint8_t *p, size_t 
 		if (!EVP_EncryptUpdate(k->cipher, ks, &outl, ctr, (int)(nb * 16)))
 			return false;
 		size_t m = n < nb * 16 ? n : nb * 16;
-		for (size_t i = 0; i < m; i++)
-			p[i] ^= ks[i];
+		cm_xor_words(p, ks, m);
 		p += m;
 		n -= m;
 	}
