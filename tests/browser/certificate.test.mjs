@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { startDaemon, stopDaemon, launch, newPage, shot, firstLogin, fieldError } from './wabrowser.mjs';
+import { adminSession, endSession, shot, fieldError } from './wabrowser.mjs';
 
 const PW = 'Brave-New-Pass-42';
 const problems = [];
-let daemon, info, browser, base, page, dir;
+let t, info, base, page, dir;
 
 function openssl(...args) {
 	execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -45,18 +45,12 @@ function served(port) {
 }
 
 before(async () => {
-	({ proc: daemon, info } = await startDaemon());
-	base = `https://127.0.0.1:${info.https}`;
-	browser = await launch();
-	page = await newPage(browser, problems);
-	await firstLogin(page, base, 'admin', info.initial, PW);
-	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+	t = await adminSession(PW, problems);
+	({ info, base, page } = t);
 });
 
 after(async () => {
-	if (browser)
-		await browser.close();
-	await stopDaemon(daemon);
+	await endSession(t);
 	if (dir)
 		rmSync(dir, { recursive: true, force: true });
 });

@@ -3,13 +3,14 @@
 for the browser tests, through the back end's fixture (wafix, bwtest).
 
 Prints one JSON line on stdout once HTTPS answers:
-  {"https": PORT, "initial": "PASSWORD", "datadir": "..."}
+  {"https": PORT, "initial": "PASSWORD", "datadir": "...", "socket": "...",
+   "ctl": ".../bulwarkctl"}
 then waits until stdin closes (the test runner ending, even by a crash) and
 stops the daemon, removing its data directory. Extra module attributes
 come as arguments, e.g. lockout="strict".
 """
 import json, os, re, sys
-from bwtest import Daemon, pick_port, src
+from bwtest import Daemon, build, pick_port, src
 import wafix
 
 
@@ -38,7 +39,8 @@ def main():
             raise RuntimeError("HTTPS did not answer on port %d:\n%s" % (https, d.output()))
         m = re.search(r'initial administrator "admin", password (\S+)', d.output())
         print(json.dumps({"https": https, "initial": m.group(1) if m else None,
-                          "datadir": d.datadir}), flush=True)
+                          "datadir": d.datadir, "socket": d.socket,
+                          "ctl": build("bulwarkctl")}), flush=True)
         sys.stdin.read()
     except Exception as e:     # the runner shows it and fails its set-up
         print(json.dumps({"error": str(e)}), flush=True)

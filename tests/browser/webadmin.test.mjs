@@ -6,16 +6,8 @@
 // Run: node --test --test-reporter=tap webadmin.test.mjs (see run.sh).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { startDaemon as start, stopDaemon, launch, newPage as openPage, shot, login, fieldError } from './wabrowser.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = process.env.BW_ARTIFACTS || path.join(HERE, 'artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const NEWPW = 'Brave-New-Pass-42';
 const FAILED = 'invalid user name or password, or the account is locked';
 
@@ -24,51 +16,14 @@ let info, browser, base;
 let admin;   // the page of the first administrator session, kept all along
 const problems = [];   // CSP violations and script errors, from every page
 
-// wadaemon.py with extra module attributes; resolves to { proc, info }.
-function startDaemon(...extra) {
-	const top = process.env.top_srcdir || path.resolve(HERE, '../..');
-	const env = { ...process.env, top_srcdir: top,
-		PYTHONPATH: path.join(top, 'tests/integration'), PYTHONDONTWRITEBYTECODE: '1' };
-	const proc = spawn(process.env.PYTHON3 || 'python3', [path.join(HERE, 'wadaemon.py'), ...extra],
-		{ env, stdio: ['pipe', 'pipe', 'inherit'] });
-	daemons.push(proc);
-	return new Promise((resolve, reject) => {
-		const lines = createInterface({ input: proc.stdout });
-		lines.once('line', l => {
-			const j = JSON.parse(l);
-			if (j.error)
-				reject(new Error(`bulwarkd did not start: ${j.error}`));
-			else
-				resolve({ proc, info: j });
-		});
-		proc.once('exit', code => reject(new Error(`wadaemon.py exited ${code} before answering`)));
-	});
+// Every daemon started here, stopped at the end even when a test failed.
+async function startDaemon(...extra) {
+	const d = await start(...extra);
+	daemons.push(d.proc);
+	return d;
 }
 
-// Closing its stdin makes wadaemon.py stop bulwarkd and clean up.
-async function stopDaemon(proc) {
-	if (proc.exitCode !== null || proc.signalCode !== null)
-		return;
-	const done = new Promise(r => proc.once('exit', r));
-	proc.stdin.end();
-	await done;
-}
-
-async function newPage() {
-	const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
-	ctx.setDefaultTimeout(10000);
-	const page = await ctx.newPage();
-	page.on('console', m => {
-		if (/Content.Security.Policy|Refused to/i.test(m.text()))
-			problems.push(m.text());
-	});
-	page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-	return page;
-}
-
-async function shot(page, name) {
-	await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
+const newPage = () => openPage(browser, problems);
 
 // Every visible input and select has a label, or in a table row an
 // aria-label (keyboard and screen readers).
@@ -78,23 +33,10 @@ async function unlabelled(page) {
 		.map(e => e.name || e.id || e.outerHTML.slice(0, 60)));
 }
 
-// The error line of a form field, found by the field's name.
-const fieldError = (page, name) => page.locator(`[data-field="${name}"] .error`);
-
-async function login(page, user, pw, at = base) {
-	await page.goto(`${at}/#/login`);
-	await page.getByLabel('User name').fill(user);
-	await page.getByLabel('Password', { exact: true }).fill(pw);
-	await page.getByRole('button', { name: 'Log in' }).click();
-}
-
 before(async () => {
-	mkdirSync(ARTIFACTS, { recursive: true });
 	({ info } = await startDaemon('lockout="strict"'));
 	base = `https://127.0.0.1:${info.https}`;
-	browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+	browser = await launch();
 });
 
 after(async () => {
@@ -252,7 +194,7 @@ test('users: a group administrator is created, must change the password, sees a 
 	assert.equal(await admin.getByLabel('Role of ops').inputValue(), 'group');
 
 	const ops = await newPage();
-	await login(ops, 'ops', 'Ops-Initial-77');
+	await login(ops, base, 'ops', 'Ops-Initial-77');
 	await ops.getByRole('heading', { name: 'Change password' }).waitFor();
 	await ops.getByLabel('Current password').fill('Ops-Initial-77');
 	await ops.getByLabel('New password', { exact: true }).fill('Ops-Second-88');
@@ -276,14 +218,14 @@ test('users: a group administrator is created, must change the password, sees a 
 
 test('logout, and an expired session goes back to the login page with a message', async () => {
 	const page = await newPage();
-	await login(page, 'admin', NEWPW);
+	await login(page, base, 'admin', NEWPW);
 	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 	await page.context().clearCookies();    // the session is gone as far as the browser goes
 	await page.getByRole('link', { name: 'Extensions' }).click();
 	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
 	assert.match(await page.locator('#notice').innerText(), /session has expired/);
 
-	await login(page, 'admin', NEWPW);
+	await login(page, base, 'admin', NEWPW);
 	await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 	await page.getByRole('button', { name: 'Log out' }).click();
 	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor();
@@ -297,10 +239,10 @@ test('logout, and an expired session goes back to the login page with a message'
 test('lockout: wrong passwords until the address is blocked', async () => {
 	const page = await newPage();
 	for (let i = 0; i < 3; i++) {
-		await login(page, 'admin', `Wrong-Pass-${i}`);
+		await login(page, base, 'admin', `Wrong-Pass-${i}`);
 		await page.getByRole('alert').getByText(FAILED).waitFor();
 	}
-	await login(page, 'admin', NEWPW);    // even the right password: the address is blocked
+	await login(page, base, 'admin', NEWPW);    // even the right password: the address is blocked
 	await page.getByRole('alert').getByText('too many failed logins from this address').waitFor();
 	assert.match(await page.locator('main').innerText(), /try again later/);
 	await shot(page, '08-lockout');
@@ -327,7 +269,7 @@ test('access log: failures, logins and changes, read only', async () => {
 test('idle timeout: an idle page returns to the login page by itself, with a message', async () => {
 	const { proc, info: idle } = await startDaemon('session-idle="2s"');
 	const page = await newPage();
-	await login(page, 'admin', idle.initial, `https://127.0.0.1:${idle.https}`);
+	await login(page, `https://127.0.0.1:${idle.https}`, 'admin', idle.initial);
 	await page.getByRole('heading', { name: 'Change password' }).waitFor();
 	// nothing touched: past the idle timeout the page asks and is told the session is gone
 	await page.getByRole('heading', { name: 'Log in to Bulwark' }).waitFor({ timeout: 15000 });

@@ -8,7 +8,7 @@
 // ("replaces"), so a certificate installed meanwhile by someone else is
 // not silently replaced.
 import { h, field, setError, alertBox, clear, fmtTime } from './dom.js';
-import { call } from './api.js';
+import { call, canWrite } from './api.js';
 
 const MAX_FILE = 256 * 1024;
 const WARN_DAYS = 30;
@@ -179,6 +179,8 @@ export async function renderCertificates(main) {
 		clear(box);
 		msg.textContent = e.message;
 	}
+	if (!canWrite('certificates'))
+		return;   // read only: the details, no upload form
 	const form = buildForm();
 	const btn = h('button', { type: 'submit', text: 'Install certificate' });
 	const el = h('form', { class: 'card narrow', novalidate: true, 'aria-label': 'Install a certificate', id: 'cert-form' },

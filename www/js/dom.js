@@ -80,3 +80,50 @@ export function table(cols, rows, caption) {
 			h('td', {}, c instanceof Node ? c : String(c ?? '')))))
 			: h('tr', {}, h('td', { colspan: cols.length, class: 'muted', text: 'Nothing yet.' }))));
 }
+
+// Focuses the form's first field marked invalid; true when there is one.
+export function focusInvalid(form) {
+	const bad = form.querySelector('[aria-invalid="true"]');
+	bad?.focus();
+	return !!bad;
+}
+
+// The server's per-field errors ({fields: {name: msg}}) next to the fields
+// (a field without one is cleared); focus goes to the first one named.
+export function fieldErrors(fields, e) {
+	const named = e.fields || {};
+	for (const [n, f] of Object.entries(fields))
+		setError(f, named[n]);
+	const first = Object.keys(named).find(n => fields[n]);
+	if (first)
+		fields[first].input.focus();
+}
+
+// A list row's actions: a link that opens the record (Edit, or View when
+// the profile grants read only) and, with write, Delete behind an in-place
+// "Yes, delete" / Cancel. remove() deletes; its error goes to msg.
+export function rowActions({ href, name, write, msg, remove }) {
+	const cell = h('span', { class: 'actions' });
+	const open = h('a', { href, 'aria-label': `${write ? 'Edit' : 'View'} ${name}`, text: write ? 'Edit' : 'View' });
+	cell.append(open);
+	if (!write)
+		return cell;
+	const del = h('button', { type: 'button', class: 'secondary', 'aria-label': `Delete ${name}`, text: 'Delete' });
+	del.addEventListener('click', () => {
+		const yes = h('button', { type: 'button', class: 'danger', text: `Yes, delete ${name}` });
+		const no = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+		no.addEventListener('click', () => { cell.replaceChildren(open, del); del.focus(); });
+		yes.addEventListener('click', async () => {
+			try {
+				await remove();
+			} catch (err) {
+				msg.textContent = err.message;
+				cell.replaceChildren(open, del);
+			}
+		});
+		cell.replaceChildren(yes, no);
+		no.focus();
+	});
+	cell.append(del);
+	return cell;
+}

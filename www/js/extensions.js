@@ -2,9 +2,11 @@
 // and the edit form (#/extensions/N). Fields are checked as you type with
 // the server's own rules; on save, the server's per-field errors land next
 // to the fields. An edit sends only what changed (an emptied field is sent
-// as null, which clears it); the secret is sent only when typed.
-import { h, field, setError, alertBox, table } from './dom.js';
-import { call } from './api.js';
+// as null, which clears it); the secret is sent only when typed. A profile
+// that grants only read on "extensions" sees the records with no New, Edit,
+// Delete or Save (the server refuses the writes anyway).
+import { h, field, setError, alertBox, table, focusInvalid, fieldErrors, rowActions } from './dom.js';
+import { call, canWrite } from './api.js';
 import { extChecks } from './rules.js';
 
 const SRTP = [['', '(system default)'], ['mandatory', 'mandatory'], ['optional', 'optional'], ['off', 'off']];
@@ -22,14 +24,17 @@ const FIELDS = [
 export async function renderExtensions(main, { go }) {
 	const msg = alertBox('bad');
 	const box = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
+	const write = canWrite('extensions');
 	main.append(h('div', { class: 'toolbar' }, h('h1', { text: 'Extensions' }),
-		h('a', { href: '#/extensions/new', class: 'button', id: 'ext-new', text: 'New extension' })), msg, box);
+		write ? h('a', { href: '#/extensions/new', class: 'button', id: 'ext-new', text: 'New extension' }) : null),
+	msg, box);
 	try {
 		const data = await call('GET', '/api/extensions');
 		const list = (data.extensions || []).slice().sort((a, b) => a.number.localeCompare(b.number, 'en', { numeric: true }));
 		box.replaceChildren(table(['Number', 'Name', 'SIP user', 'CoR', 'CoS', 'SRTP', 'Devices', 'Secret', 'Actions'],
 			list.map(e => [e.number, e.name, e.sip_user || e.number, e.cor, e.cos, e.srtp || 'default',
-				e.max_contacts, e.secret_set ? 'set' : 'none', rowActions(e, msg, go)]), 'Extensions'));
+				e.max_contacts, e.secret_set ? 'set' : 'none', rowActions({ href: `#/extensions/${e.number}`,
+				name: e.number, write, msg, remove: () => remove(e.number, go) })]), 'Extensions'));
 		box.querySelector('table').id = 'ext-list';
 	} catch (e) {
 		box.replaceChildren();
@@ -37,30 +42,12 @@ export async function renderExtensions(main, { go }) {
 	}
 }
 
-function rowActions(e, msg, go) {
-	const cell = h('span', { class: 'actions' });
-	const edit = h('a', { href: `#/extensions/${e.number}`, 'aria-label': `Edit ${e.number}`, text: 'Edit' });
-	const del = h('button', { type: 'button', class: 'secondary', 'aria-label': `Delete ${e.number}`, text: 'Delete' });
-	del.addEventListener('click', () => {
-		const yes = h('button', { type: 'button', class: 'danger', text: `Yes, delete ${e.number}` });
-		const no = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-		no.addEventListener('click', () => { cell.replaceChildren(edit, del); del.focus(); });
-		yes.addEventListener('click', async () => {
-			try {
-				await call('DELETE', `/api/extensions/${e.number}`);
-				go('#/extensions', `Extension ${e.number} deleted.`);
-			} catch (err) {
-				msg.textContent = err.message;
-			}
-		});
-		cell.replaceChildren(yes, no);
-		no.focus();
-	});
-	cell.append(edit, del);
-	return cell;
+async function remove(number, go) {
+	await call('DELETE', `/api/extensions/${number}`);
+	go('#/extensions', `Extension ${number} deleted.`);
 }
 
-function buildForm(editing, orig) {
+function buildForm(editing, orig, write) {
 	const fields = {};
 	for (const [name, label, attrs, hint] of FIELDS) {
 		let hintText = hint;
@@ -71,8 +58,10 @@ function buildForm(editing, orig) {
 		const v = name === 'number' ? orig.number : orig[name];
 		if (v !== undefined && v !== null)
 			f.input.value = String(v);
-		if (editing && name === 'number')
+		if ((editing && name === 'number') || !write)
 			f.input.readOnly = true;
+		if (!write && attrs.options)
+			f.input.disabled = true;
 		fields[name] = f;
 	}
 	return fields;
@@ -126,9 +115,10 @@ export async function renderExtensionForm(main, { go, param }) {
 			return;
 		}
 	}
-	const fields = buildForm(editing, orig);
-	const btn = h('button', { type: 'submit', text: editing ? 'Save' : 'Create' });
-	const cancel = h('a', { href: '#/extensions', text: 'Cancel' });
+	const write = canWrite('extensions');
+	const fields = buildForm(editing, orig, write);
+	const btn = write ? h('button', { type: 'submit', text: editing ? 'Save' : 'Create' }) : null;
+	const cancel = h('a', { href: '#/extensions', text: write ? 'Cancel' : 'Back' });
 	const form = h('form', { class: 'card grid2', novalidate: true, 'aria-label': 'Extension' },
 		Object.values(fields).map(f => f.wrap), h('div', { class: 'actions' }, btn, cancel));
 	for (const [name, f] of Object.entries(fields))
@@ -136,8 +126,10 @@ export async function renderExtensionForm(main, { go, param }) {
 	form.addEventListener('submit', async ev => {
 		ev.preventDefault();
 		msg.textContent = '';
+		if (!write)
+			return;
 		if (localErrors(fields, orig, editing)) {
-			form.querySelector('[aria-invalid="true"]')?.focus();
+			focusInvalid(form);
 			return;
 		}
 		btn.disabled = true;
@@ -150,13 +142,7 @@ export async function renderExtensionForm(main, { go, param }) {
 			go('#/extensions', `Extension ${editing ? param : b.number} ${editing ? 'saved' : 'created'}.`);
 		} catch (e) {
 			msg.textContent = e.message;
-			const names = Object.keys(e.fields);
-			for (const n of names)
-				if (fields[n])
-					setError(fields[n], e.fields[n]);
-			const first = names.find(n => fields[n]);
-			if (first)
-				fields[first].input.focus();
+			fieldErrors(fields, e);
 		} finally {
 			btn.disabled = false;
 		}

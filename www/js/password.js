@@ -4,7 +4,7 @@
 // of the last 4 passwords", which only it can know) appears by the field.
 // An administrator's password may expire (password-expiry-days): the page
 // says when, and why a change is forced when it has expired.
-import { h, field, setError, alertBox, fmtTime } from './dom.js';
+import { h, field, setError, alertBox, fmtTime, focusInvalid } from './dom.js';
 import { call, current, setSession } from './api.js';
 import { passwordRules } from './rules.js';
 
@@ -54,11 +54,8 @@ export function renderPassword(main, { go }) {
 		setError(cur, cur.input.value ? '' : 'enter the current password');
 		setError(neu, check() ? '' : 'does not meet the rules marked above');
 		setError(again, again.input.value === neu.input.value ? '' : 'does not match the new password');
-		const bad = form.querySelector('[aria-invalid="true"]');
-		if (bad) {
-			bad.focus();
+		if (focusInvalid(form))
 			return;
-		}
 		btn.disabled = true;
 		try {
 			const answer = await call('POST', '/api/password', { current: cur.input.value, new: neu.input.value });

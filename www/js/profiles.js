@@ -5,7 +5,7 @@
 // administrators. A save sends the revision read, so a change someone made
 // meanwhile is refused (409) rather than overwritten; deleting a profile
 // still in use is refused by the server with the users' names.
-import { h, field, setError, alertBox, table } from './dom.js';
+import { h, field, setError, alertBox, table, focusInvalid, rowActions } from './dom.js';
 import { call, canWrite } from './api.js';
 
 const nameOk = v => /^[A-Za-z0-9._-]{1,64}$/.test(v) ? '' : '1-64 of A-Z a-z 0-9 - _ .';
@@ -29,7 +29,9 @@ export async function renderProfiles(main, { go }) {
 		const d = await call('GET', '/api/profiles');
 		box.replaceChildren(table(['Profile', 'Description', 'Grants', 'Used by', 'Actions'],
 			(d.profiles || []).map(p => [p.name, p.description, grants(p.forms),
-				(p.used_by || []).join(', ') || 'nobody', actions(p, write, msg, go)]),
+				(p.used_by || []).join(', ') || 'nobody',
+				rowActions({ href: `#/profiles/${encodeURIComponent(p.name)}`, name: p.name, write, msg,
+					remove: () => remove(p.name, go) })]),
 			'Profiles; a system administrator always has every form'));
 		box.querySelector('table').id = 'prof-list';
 	} catch (e) {
@@ -38,32 +40,9 @@ export async function renderProfiles(main, { go }) {
 	}
 }
 
-function actions(p, write, msg, go) {
-	const cell = h('span', { class: 'actions' });
-	const open = h('a', { href: `#/profiles/${encodeURIComponent(p.name)}`, 'aria-label': `${write ? 'Edit' : 'View'} ${p.name}`,
-		text: write ? 'Edit' : 'View' });
-	cell.append(open);
-	if (!write)
-		return cell;
-	const del = h('button', { type: 'button', class: 'secondary', 'aria-label': `Delete ${p.name}`, text: 'Delete' });
-	del.addEventListener('click', () => {
-		const yes = h('button', { type: 'button', class: 'danger', text: `Yes, delete ${p.name}` });
-		const no = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-		no.addEventListener('click', () => { cell.replaceChildren(open, del); del.focus(); });
-		yes.addEventListener('click', async () => {
-			try {
-				await call('DELETE', `/api/profiles/${encodeURIComponent(p.name)}`);
-				go('#/profiles', `Profile ${p.name} deleted.`);
-			} catch (err) {
-				msg.textContent = err.message;
-				cell.replaceChildren(open, del);
-			}
-		});
-		cell.replaceChildren(yes, no);
-		no.focus();
-	});
-	cell.append(del);
-	return cell;
+async function remove(name, go) {
+	await call('DELETE', `/api/profiles/${encodeURIComponent(name)}`);
+	go('#/profiles', `Profile ${name} deleted.`);
 }
 
 async function loadForm(param, editing) {
@@ -111,11 +90,8 @@ export async function renderProfileForm(main, { go, param }) {
 		msg.textContent = '';
 		setError(name, nameOk(name.input.value));
 		setError(desc, descOk(desc.input.value));
-		const bad = form.querySelector('[aria-invalid="true"]');
-		if (bad || !write) {
-			bad?.focus();
+		if (focusInvalid(form) || !write)
 			return;
-		}
 		const forms = {};
 		for (const [f, g] of Object.entries(grantFields))
 			if (g.input.value)

@@ -5,7 +5,7 @@
 // (the server checks again and its field messages land next to the field);
 // a save sends only what changed, with the revision read, so a concurrent
 // save by someone else is refused rather than overwritten.
-import { h, field, setError, alertBox } from './dom.js';
+import { h, field, setError, alertBox, focusInvalid, fieldErrors } from './dom.js';
 import { call, canWrite } from './api.js';
 
 const whole = (lo, hi, what) => v => (/^\d+$/.test(v.trim()) && +v >= lo && +v <= hi) ? '' : what;
@@ -168,7 +168,7 @@ export async function renderSecurity(main, ctx) {
 		const f = fields[opt[0]];
 		f.input.addEventListener('input', () => setError(f, check(opt, f, data.client_address)));
 	}
-	const btn = h('button', { type: 'submit', text: 'Save', disabled: readOnly });
+	const btn = readOnly ? null : h('button', { type: 'submit', text: 'Save' });
 	const form = h('form', { class: 'card grid2', novalidate: true, 'aria-label': 'Security options', id: 'security-form' },
 		Object.values(fields).map(f => f.wrap),
 		h('div', { class: 'actions' }, btn,
@@ -182,8 +182,10 @@ export async function renderSecurity(main, ctx) {
 			setError(fields[opt[0]], m);
 			bad = bad || !!m;
 		}
+		if (readOnly)
+			return;
 		if (bad) {
-			form.querySelector('[aria-invalid="true"]')?.focus();
+			focusInvalid(form);
 			return;
 		}
 		btn.disabled = true;
@@ -192,13 +194,9 @@ export async function renderSecurity(main, ctx) {
 			ctx.go('#/security', 'Security options saved; they apply at once.');
 		} catch (e) {
 			msg.textContent = e.status === 409 ? `${e.message} (reload the page)` : e.message;
-			const names = Object.keys(e.fields).filter(n => fields[n]);
-			for (const n of names)
-				setError(fields[n], e.fields[n]);
-			if (names.length)
-				fields[names[0]].input.focus();
+			fieldErrors(fields, e);
 		} finally {
-			btn.disabled = readOnly;
+			btn.disabled = false;
 		}
 	});
 	main.append(form);

@@ -5,7 +5,7 @@
 // PIN is write-only: the page only learns whether one is set. A save sends
 // the revision read, so a change an administrator made meanwhile is
 // refused (409) rather than overwritten.
-import { h, field, setError, alertBox } from './dom.js';
+import { h, field, setError, alertBox, focusInvalid, fieldErrors } from './dom.js';
 import { call } from './api.js';
 
 const fwd = number => v => v === '' ? '' : !/^[0-9]{1,32}$/.test(v)
@@ -80,19 +80,15 @@ export async function renderSelf(main, { go }) {
 		msg.textContent = '';
 		for (const [name, f] of Object.entries(fields))
 			setError(f, CHECKS[name](me.number)(f.input.value));
-		const bad = form.querySelector('[aria-invalid="true"]');
-		if (bad) {
-			bad.focus();
+		if (focusInvalid(form))
 			return;
-		}
 		btn.disabled = true;
 		try {
 			await call('PUT', '/api/self', body(fields, me));
 			go('#/self', 'Saved.');
 		} catch (e) {
 			msg.textContent = e.message;
-			for (const [n, f] of Object.entries(fields))
-				setError(f, e.fields[n]);
+			fieldErrors(fields, e);
 		} finally {
 			btn.disabled = false;
 		}

@@ -6,7 +6,7 @@
 // A group administrator's authorization profile is chosen in place, and any
 // account can be given its own extension (for My phone): both are checked
 // by the server (an existing profile, an existing extension).
-import { h, field, setError, alertBox, table } from './dom.js';
+import { h, field, setError, alertBox, table, focusInvalid } from './dom.js';
 import { call, current } from './api.js';
 import { attachRules } from './password.js';
 
@@ -144,11 +144,8 @@ export async function renderUserForm(main, { go }) {
 		setError(name, nameOk(name.input.value));
 		setError(ext, extOk(ext.input.value));
 		setError(pw, check() ? '' : 'does not meet the rules marked above');
-		const bad = form.querySelector('[aria-invalid="true"]');
-		if (bad) {
-			bad.focus();
+		if (focusInvalid(form))
 			return;
-		}
 		btn.disabled = true;
 		try {
 			const body = { name: name.input.value, role: role.input.value, password: pw.input.value };
