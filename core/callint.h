@@ -124,10 +124,12 @@ extern const char *const bw_cdr_fields[BW_CDR_NFIELDS + 1];
 
 /* ---- call records (core/cdr.c) ---- */
 #define BW_CDR_QUEUE_MAX  10000
+#define BW_CDR_BATCH_MS   100       /* group commit window: what a crash can lose */
+#define BW_CDR_BATCH_MAX  2000      /* records per transaction */
 #define BW_CDR_KEEP_DEFAULT 365
 #define BW_CDR_KEEP_MAX   36500
 /* Opens (creates) path, WAL + synchronous=FULL, prunes, starts the
- * writer thread. keep_days 0: BW_CDR_KEEP_DEFAULT. */
+ * writer thread (group commit every BW_CDR_BATCH_MS). keep_days 0: BW_CDR_KEEP_DEFAULT. */
 gboolean  bw_cdr_open(const char *path, guint keep_days, GError **err);
 /* Writes what is queued, stops the writer, closes. */
 void      bw_cdr_close(void);
