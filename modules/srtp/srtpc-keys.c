@@ -56,5 +56,5 @@ void srtpc_hmac(const srtpc_keys *k, const uint8_t *a, size_t alen,
 	s = k->opad;
 	SHA1_Update(&s, out, 20);
 	SHA1_Final(out, &s);
-	OPENSSL_cleanse(&s, sizeof(s));
+	explicit_bzero(&s, sizeof(s));   /* per packet: glibc's, not a byte loop */
 }
