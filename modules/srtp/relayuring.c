@@ -14,15 +14,6 @@
 
 #ifndef BW_HAVE_LIBURING
 
-/* Said once per process, not once per relay thread. */
-static void uring_fallback(const char *what, int rc)
-{
-	static gint said;
-	if (g_atomic_int_compare_and_exchange(&said, 0, 1))
-		g_message("srtp: relay: io_uring is not usable here (%s: %s); the relay threads "
-			  "use epoll", what, g_strerror(rc));
-}
-
 int bw_relay_uring_init(relay_thread *t) { (void)t; return ENOSYS; }
 void bw_relay_uring_main(relay_thread *t) { (void)t; }
 void bw_relay_uring_exit(relay_thread *t) { (void)t; }
