@@ -153,7 +153,6 @@ static wa_resp *cor_service_set(const cor_admin_v1 *svc, wa_sess *s, const wa_re
 		char *actor = wa_actor(s);
 		GError *err = NULL;
 		if (svc->service_set(mode, actor, &err)) {   /* the module audits it */
-			wa_log_change(actor, "cor.service", "cor/service");
 			JsonBuilder *b = json_builder_new();
 			json_builder_begin_object(b);
 			add_service(b, svc);
@@ -205,9 +204,7 @@ static void explain_lines(JsonBuilder *b, const char *text)
 static wa_resp *cor_explain(const cor_admin_v1 *svc, const wa_req *r)
 {
 	if (strcmp(r->method, "GET") != 0) {
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET");
-		return resp;
+		return wa_resp_method("GET");
 	}
 	char *caller = wa_query_param(r, "caller"), *number = wa_query_param(r, "number");
 	const char *field = NULL;
@@ -240,9 +237,7 @@ wa_resp *wa_api_cor(const wa_conf *c, wa_sess *s, const wa_req *r, const char *r
 	if (!*rest || strcmp(rest, "/") == 0) {
 		if (strcmp(r->method, "GET") == 0)
 			return cor_overview(svc);
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "GET");
-		return resp;
+		return wa_resp_method("GET");
 	}
 	if (!svc)
 		return wa_resp_error1(503, NULL, NO_COR);
@@ -252,9 +247,7 @@ wa_resp *wa_api_cor(const wa_conf *c, wa_sess *s, const wa_req *r, const char *r
 	if (strcmp(p, "service") == 0) {
 		if (strcmp(r->method, "POST") == 0)
 			return cor_service_set(svc, s, r);
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "POST");
-		return resp;
+		return wa_resp_method("POST");
 	}
 	return wa_cor_item(svc, s, r, p);
 }

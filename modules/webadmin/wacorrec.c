@@ -294,9 +294,7 @@ wa_resp *wa_cor_item(const cor_admin_v1 *svc, wa_sess *s, const wa_req *r, const
 			return item_put(svc, s, r, k, id);
 		if (strcmp(r->method, "DELETE") == 0)
 			return item_delete(s, r, k, id);
-		wa_resp *resp = wa_resp_error1(405, NULL, "method not allowed on this resource");
-		wa_resp_header(resp, "Allow", "PUT, DELETE");
-		return resp;
+		return wa_resp_method("PUT, DELETE");
 	}
 	return wa_resp_error1(404, NULL, "no such API resource");
 }

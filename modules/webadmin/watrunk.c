@@ -445,13 +445,6 @@ static wa_resp *trunk_update(wa_sess *s, const sip_trunks_v1 *svc, const wa_req 
 	return resp;
 }
 
-static wa_resp *not_allowed(const char *allow)
-{
-	wa_resp *r = wa_resp_error1(405, NULL, "method not allowed on this resource");
-	wa_resp_header(r, "Allow", allow);
-	return r;
-}
-
 static wa_resp *trunk_one(wa_sess *s, const wa_req *r, const char *name)
 {
 	gint64 rev = 0;
@@ -466,7 +459,7 @@ static wa_resp *trunk_one(wa_sess *s, const wa_req *r, const char *name)
 	if (strcmp(r->method, "GET") == 0)
 		resp = trunk_view(name, rec, rev, 200);
 	else if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "DELETE") != 0)
-		resp = not_allowed("GET, PUT, DELETE");
+		resp = wa_resp_method("GET, PUT, DELETE");
 	else if (!svc)
 		resp = wa_resp_error1(503, NULL, NO_SIP);
 	else if (strcmp(r->method, "DELETE") == 0)
@@ -488,7 +481,7 @@ wa_resp *wa_api_trunks(const wa_conf *c, wa_sess *s, const wa_req *r, const char
 	if (strcmp(r->method, "GET") == 0)
 		return trunk_list();
 	if (strcmp(r->method, "POST") != 0)
-		return not_allowed("GET, POST");
+		return wa_resp_method("GET, POST");
 	const sip_trunks_v1 *svc = trunk_svc();
 	if (!svc)
 		return wa_resp_error1(503, NULL, NO_SIP);

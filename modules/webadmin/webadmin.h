@@ -163,12 +163,6 @@ wa_resp *wa_api_handle(const wa_req *r);
  * one access nobody else records; at most 10 a minute. */
 void     wa_log_blocked(const char *user, const char *ip);
 void     wa_log_clear(void);
-/* Transitional: wacor.c still calls this; it does nothing (every handler
- * audits with bw_audit_append). Remove with that call. */
-static inline void wa_log_change(const char *actor, const char *action, const char *object)
-{
-	(void) actor, (void) action, (void) object;
-}
 
 /* login, logout, password, session (waauth.c); lockout state */
 void     wa_auth_init(const wa_conf *c);

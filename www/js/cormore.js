@@ -84,7 +84,7 @@ function delButton(path, label, msg, go, done) {
 	return del;
 }
 
-// An ordered list of rows: each row(item) returns an element with value(),
+// An ordered list of rows: each row(item) returns an element with item(),
 // check() (its message, '' when good) and showError(msg).
 function rowList(items, row, addLabel) {
 	const list = h('ol', { class: 'rules-edit' });
