@@ -21,8 +21,14 @@ chromium nodejs npm"
 
 say() { printf '%s\n' "build.sh: $*" >&2; }
 
+# A package counts as present when dpkg has it, or, for the few tools that
+# also come from elsewhere (nodesource ships npm inside its nodejs), when
+# its command is on PATH.
 missing_pkgs() {
 	for p in $PKGS; do
+		case $p in
+		npm|nodejs|chromium) command -v "$([ "$p" = nodejs ] && echo node || echo "$p")" >/dev/null 2>&1 && continue ;;
+		esac
 		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
 	done
 }
