@@ -139,7 +139,8 @@ gboolean  bw_cdr_submit(const char *const *values);
 guint64   bw_cdr_dropped(void);
 /* Wait until every record queued so far is committed (tests, shutdown). */
 gboolean  bw_cdr_flush(guint timeout_ms);
-/* The last n records, oldest first, each a NULL-terminated strv of
+/* Commits what is queued (waits up to 2 s), then the last n records,
+ * oldest first, each a NULL-terminated strv of
  * BW_CDR_NFIELDS values ("" for empty). Any thread. */
 GPtrArray *bw_cdr_last(guint n, GError **err);
 /* Delete records that ended more than keep_days before now_us. */

@@ -44,6 +44,9 @@ static struct {
 	gint queued;                /* atomic: records waiting */
 	gint dropped;               /* atomic */
 	gint64 last_prune;          /* writer thread */
+	GMutex kick_lock;           /* a flush or the stop cuts the window short */
+	GCond kick_cond;
+	gboolean kicked;
 } cdr;
 
 static const char SCHEMA[] =
@@ -161,16 +164,34 @@ static gboolean writer_take(cdr_item *it, GPtrArray *batch, GPtrArray *flushes)
 	return go_on;
 }
 
-/* Group commit: after the first record, the writer sleeps for the batch
- * window and then takes everything queued, so one fsync covers up to
+/* Group commit: after the first record, the writer waits out the batch
+ * window (cut short by a flush or the stop) and then takes everything queued, so one fsync covers up to
  * BW_CDR_BATCH_MAX records and the signalling thread's pushes do not wake
  * it one by one. A flush or the stop waits at most one window more. */
+static void writer_wait_window(void)
+{
+	gint64 end = g_get_monotonic_time() + BW_CDR_BATCH_MS * 1000;
+	g_mutex_lock(&cdr.kick_lock);
+	while (!cdr.kicked && g_cond_wait_until(&cdr.kick_cond, &cdr.kick_lock, end))
+		;
+	cdr.kicked = FALSE;
+	g_mutex_unlock(&cdr.kick_lock);
+}
+
+static void writer_kick(void)
+{
+	g_mutex_lock(&cdr.kick_lock);
+	cdr.kicked = TRUE;
+	g_cond_signal(&cdr.kick_cond);
+	g_mutex_unlock(&cdr.kick_lock);
+}
+
 static void writer_batch(cdr_item *it, gboolean *running)
 {
 	GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify)item_free);
 	GPtrArray *flushes = g_ptr_array_new();
 	if (it->kind == ITEM_RECORD)
-		g_usleep(BW_CDR_BATCH_MS * 1000);
+		writer_wait_window();
 	do
 		*running = writer_take(it, batch, flushes);
 	while (*running && batch->len < BW_CDR_BATCH_MAX &&
@@ -237,6 +258,7 @@ void bw_cdr_close(void)
 	cdr_item *stop = g_new0(cdr_item, 1);
 	stop->kind = ITEM_STOP;
 	g_async_queue_push(cdr.queue, stop);
+	writer_kick();
 	g_thread_join(cdr.writer);
 	cdr.writer = NULL;
 	cdr_item *it;
@@ -294,6 +316,7 @@ gboolean bw_cdr_flush(guint timeout_ms)
 	it->kind = ITEM_FLUSH;
 	it->flush = f;
 	g_async_queue_push(cdr.queue, it);
+	writer_kick();
 	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 	g_mutex_lock(&f->lock);
 	while (!f->done && g_cond_wait_until(&f->cond, &f->lock, end))
@@ -336,9 +359,12 @@ static char **row_values(sqlite3_stmt *st)
 	return v;
 }
 
-/* Its own read-only connection: WAL lets it read beside the writer. */
+/* Its own read-only connection: WAL lets it read beside the writer. The
+ * records queued so far are committed first, so a reader sees every call
+ * that ended before it asked. */
 GPtrArray *bw_cdr_last(guint n, GError **err)
 {
+	bw_cdr_flush(2000);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	GPtrArray *rows = NULL;
