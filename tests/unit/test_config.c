@@ -227,15 +227,31 @@ static void test_load_file(void)
 
 /* ---- the default configuration ---- */
 
-static char *find_cdr_csv(void)
+/* The shipped default's modules, where the build tree has them. */
+static const char *const default_modules[][2] = {
+	{ "sip", "modules/sip" }, { "srtp", "modules/srtp" }, { "cor", "modules/cor" },
+	{ "webadmin", "modules/webadmin" }, { "cdr-csv", "plugins/cdr-csv" },
+};
+
+/* Their .libs directories, or NULL when one of them is not built. */
+static GStrv find_default_modules(void)
 {
-	char *dir = bw_test_buildpath("plugins/cdr-csv/.libs");
-	char *so = g_build_filename(dir, "mod_cdr-csv.so", NULL);
-	gboolean ok = g_file_test(so, G_FILE_TEST_IS_REGULAR);
-	g_free(so);
-	if (!ok)
-		g_clear_pointer(&dir, g_free);
-	return dir;
+	GStrvBuilder *b = g_strv_builder_new();
+	gboolean all = TRUE;
+	for (guint i = 0; i < G_N_ELEMENTS(default_modules) && all; i++) {
+		char *rel = g_strdup_printf("%s/.libs", default_modules[i][1]);
+		char *dir = bw_test_buildpath(rel);
+		char *file = g_strdup_printf("mod_%s.so", default_modules[i][0]);
+		char *so = g_build_filename(dir, file, NULL);
+		all = g_file_test(so, G_FILE_TEST_IS_REGULAR);
+		g_strv_builder_add(b, dir);
+		g_free(rel), g_free(dir), g_free(file), g_free(so);
+	}
+	GStrv dirs = g_strv_builder_end(b);
+	g_strv_builder_unref(b);
+	if (!all)
+		g_clear_pointer(&dirs, g_strfreev);
+	return dirs;
 }
 
 static void check_default_system(bw_config *c)
@@ -252,24 +268,25 @@ static void check_default_system(bw_config *c)
 
 static void test_default(void)
 {
-	char *dir = find_cdr_csv();
+	GStrv dirs = find_default_modules();
 	GError *err = NULL;
-	if (dir) {
-		const char *mp[] = { dir, NULL };
-		bw_config *c = bw_config_load(NULL, mp, &err);
+	if (dirs) {
+		bw_config *c = bw_config_load(NULL, (const char *const *)dirs, &err);
 		g_assert_no_error(err);
 		g_assert_cmpstr(bw_config_filename(c), ==, "(embedded)");
 		check_default_system(c);
-		g_assert_cmpuint(bw_config_n_modules(c), ==, 1);
-		const bw_module_entry *m = bw_config_find_module(c, "cdr-csv");
-		g_assert_nonnull(m);
-		g_assert_true(m->enabled);
-		g_assert_nonnull(strstr(m->so_path, "mod_cdr-csv.so"));
+		g_assert_cmpuint(bw_config_n_modules(c), ==, G_N_ELEMENTS(default_modules));
+		for (guint i = 0; i < G_N_ELEMENTS(default_modules); i++) {
+			const bw_module_entry *m = bw_config_find_module(c, default_modules[i][0]);
+			g_assert_nonnull(m);
+			g_assert_true(m->enabled);
+			g_assert_nonnull(strstr(m->so_path, default_modules[i][0]));
+		}
 		bw_config_unref(c);
-		g_free(dir);
+		g_strfreev(dirs);
 		return;
 	}
-	g_test_message("cdr-csv not built: checking the default without its modules");
+	g_test_message("a default module is not built: checking the default without its modules");
 	GRegex *re = g_regex_new("<modules>.*</modules>", G_REGEX_DOTALL, 0, NULL);
 	char *xml = g_regex_replace_literal(re, bw_default_config, -1, 0, "<modules/>", 0, NULL);
 	g_assert_nonnull(strstr(bw_default_config, "name=\"cdr-csv\""));
