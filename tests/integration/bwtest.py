@@ -73,6 +73,18 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
+def wait_for(pred, timeout=20, step=0.05):
+    """Poll pred() until it returns something true (returned) or timeout
+    seconds pass; then pred() once more, so the caller sees the last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
 def queue_wait(q, pred, timeout, seen=None):
     """The first item from q (a queue.Queue fed by a reader thread) that
     satisfies pred within timeout seconds, or None; every item taken is

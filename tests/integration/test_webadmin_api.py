@@ -6,22 +6,12 @@ answer for unknown users and wrong passwords, extensions with field
 errors, the access log, never a 500 for garbage, lighttpd restarted when
 it dies. Two daemons: A (standard profile) and B (strict lockout, 2 s idle,
 2 sessions)."""
-import hashlib, json, os, pwd, random, signal, ssl, subprocess, sys, time
-from bwtest import Tap
-from wafix import WebAdmin
+import hashlib, json, os, pwd, random, signal, ssl, sys, time
+from bwtest import Tap, wait_for
+from wafix import WebAdmin, NEWPW
 
-NEWPW = "Good-Pass-123"
 FAILED = "invalid user name or password, or the account is locked"
 
-
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def check_transport(t, w):

@@ -10,21 +10,11 @@ the new fingerprint, tls.certificate.changed is published, the audit has
 the fingerprint and no key; a restart keeps the uploaded certificate.
 Test material is made here with the openssl command (expired and
 not-yet-valid ones through `openssl ca` with a throw-away CA directory)."""
-import base64, os, re, shutil, subprocess, sys, tempfile, time
-from bwtest import Tap, pick_port
-from wafix import Client, WebAdmin
-
-NEWPW = "Good-Pass-123"
+import base64, os, re, shutil, subprocess, sys, tempfile
+from bwtest import Tap, pick_port, wait_for
+from wafix import Client, WebAdmin, NEWPW
 
 
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
 
 
 def run(*args, stdin=None):
@@ -260,13 +250,8 @@ def main():
     try:
         k.make()
         sip_tls = pick_port()
-        w = WebAdmin(t)
-        with open(w.d.config_path) as f:
-            cfg = f.read()
-        cfg = cfg.replace("</modules>", '<module name="sip"><transport type="tls" '
-                          'listen="127.0.0.1:%d"/></module>\n  </modules>' % sip_tls)
-        with open(w.d.config_path, "w") as f:
-            f.write(cfg)
+        w = WebAdmin(t, modules='<module name="sip"><transport type="tls" '
+                     'listen="127.0.0.1:%d"/></module>' % sip_tls)
         with w:
             run_checks(t, w, k, sip_tls)
         t.ok(w.rc == 0, "bulwarkd stops cleanly", w.output[-3000:])

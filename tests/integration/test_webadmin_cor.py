@@ -9,40 +9,14 @@ non-verified account codes (the PIN hashed by the cor module, kept when
 not typed again, never in an answer, the audit or the log); the fraud
 limits and time zone of the module's configuration; bad input gives field
 errors naming the item and stores nothing; stale revisions are 409."""
-import json, time, urllib.parse
-from bwtest import Tap
+import json, urllib.parse
+from bwtest import Tap, wait_for
 from wafix import WebAdmin
 
-NEWPW = "Good-Pass-123"
 PIN = "86420135"
 COR = ('<module name="cor" trunk-prefix="0" account-prefix="*88" timezone="Europe/Berlin" '
        'max-external-calls="3" max-calls-per-minute="7"/>')
 
-
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
-def admin(w):
-    c = w.client()
-    c.login("admin", w.initial)
-    st, js, _ = c.call("POST", "/api/password", {"current": w.initial, "new": NEWPW})
-    if st != 200:
-        raise RuntimeError("password change failed: %s %s" % (st, js))
-    return c
-
-
-def add_modules(w, mods):
-    with open(w.d.config_path) as f:
-        text = f.read()
-    with open(w.d.config_path, "w") as f:
-        f.write(text.replace("</modules>", mods + "\n  </modules>"))
 
 
 def overview(c):
@@ -240,10 +214,9 @@ def check_audit(t, w):
 
 def main():
     t = Tap()
-    w = WebAdmin(t)
-    add_modules(w, COR)
+    w = WebAdmin(t, modules=COR)
     with w:
-        c = admin(w)
+        c = w.admin()
         check_settings(t, c)
         check_trunks_ars(t, w, c)
         check_interconnect(t, w, c)

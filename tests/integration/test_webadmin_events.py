@@ -8,38 +8,22 @@ glob, pages with after, never shows a secret-looking field; three
 authenticated INVITEs through the sip module (to a number that does not
 exist, so each is a started call ending in 404) are counted in the
 dashboard history and appear as call.* events."""
-import json, os, shutil, socket, time
-from bwtest import Tap, Daemon, pick_port
+import json, time
+from bwtest import Tap, pick_port, wait_for
 from sipraw import SipRaw, ext_json, ha1
-import wafix
-from wafix import WebAdmin
+from wafix import WebAdmin, NEWPW
 
-NEWPW = "Good-Pass-123"
 SECRETS = ("hunter2-Unique-77", "9731-pin-unique", "k3y-unique-value")
 KEEP = 40
 SDP = (b"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
        b"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n")
 
 
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
 
 def make_webadmin(t, sip_port):
-    w = WebAdmin(t)
-    shutil.rmtree(w.d.datadir, ignore_errors=True)   # replaced: webadmin + sip
-    mod = wafix.MODULE.format(https=w.https, http=w.http, www=w.www,
-                              extra='events-keep="%d"' % KEEP)
     sip = ('<module name="sip"><transport type="tcp" listen="127.0.0.1:%d"/>'
            '<auth algorithms="MD5"/></module>' % sip_port)
-    w.d = Daemon(t, modules=mod + sip)
-    return w
+    return WebAdmin(t, extra='events-keep="%d"' % KEEP, modules=sip)
 
 
 def login(w):

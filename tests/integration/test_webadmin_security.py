@@ -13,42 +13,17 @@ DoS limit (a source blocked after 2 bad REGISTERs where 2 did nothing
 before); the backup interval (timer re-armed, a backup taken at once,
 the gauge); the session idle timeout (a session idle past 1 minute is
 gone while the active one lives). Every save is audited as old -> new."""
-import http.client, json, os, re, socket, ssl, time
-from bwtest import Tap, pick_port
-from wafix import WebAdmin
+import http.client, os, re, socket, ssl, time
+from bwtest import Tap, pick_port, wait_for
+from wafix import WebAdmin, NEWPW
 from sipraw import SipRaw, ext_json
 
-NEWPW = "Good-Pass-123"
 SIP_PORT = pick_port(socket.SOCK_DGRAM)
 SIP_URI = "sip:127.0.0.1:%d" % SIP_PORT
 SIPMOD = ('<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
           '<auth algorithms="MD5"/>'
           '<dos auth-failures="10" transactions="1000" window="60s" ban="60s"/></module>' % SIP_PORT)
 
-
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
-def add_sip(w):
-    with open(w.d.config_path) as f:
-        text = f.read()
-    with open(w.d.config_path, "w") as f:
-        f.write(text.replace("</modules>", SIPMOD + "\n  </modules>"))
-
-
-def admin(w):
-    c = w.client()
-    c.login("admin", w.initial)
-    c.call("POST", "/api/password", {"current": w.initial, "new": NEWPW})
-    st, _js, _h = c.login("admin", NEWPW)
-    return c if st == 200 else None
 
 
 def get(c):
@@ -281,14 +256,9 @@ def check_expiry_srtp(t, c):
 
 def main():
     t = Tap()
-    w = WebAdmin(t, extra='session-idle="15m"')
-    add_sip(w)
+    w = WebAdmin(t, extra='session-idle="15m"', modules=SIPMOD)
     with w:
-        c = admin(w)
-        t.ok(c is not None, "administrator logged in")
-        if c is None:
-            t.diag(w.d.output())
-            t.done()
+        c = w.admin()
         check_view(t, c)
         check_bad(t, c)
         idle = w.client()

@@ -7,39 +7,12 @@ never returned, revisions (409), delete; CoR groups with a rule that the
 explain tool shows deciding, a bad pattern named by rule, the service
 period switched to night1 and back; audit entries. A second daemon
 without sip and cor: the pages say so and changes are refused."""
-import hashlib, json, socket, time, urllib.parse
-from bwtest import Tap, pick_port
+import hashlib, json, socket, urllib.parse
+from bwtest import Tap, pick_port, wait_for
 from wafix import WebAdmin
 
-NEWPW = "Good-Pass-123"
 SECRET = "Trunk-Secret-42"
 
-
-def wait_for(pred, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
-def admin(w):
-    c = w.client()
-    c.login("admin", w.initial)
-    st, js, _ = c.call("POST", "/api/password", {"current": w.initial, "new": NEWPW})
-    if st != 200:
-        raise RuntimeError("password change failed: %s %s" % (st, js))
-    return c
-
-
-def add_modules(w, mods):
-    """The fixture configures webadmin alone: add modules before the start."""
-    with open(w.d.config_path) as f:
-        text = f.read()
-    with open(w.d.config_path, "w") as f:
-        f.write(text.replace("</modules>", mods + "\n  </modules>"))
 
 
 def closed_tcp_port():
@@ -230,15 +203,14 @@ def main():
     mods = ('<module name="sip"><transport type="udp" listen="127.0.0.1:{u}"/>'
             '<transport type="tcp" listen="127.0.0.1:{p}"/></module>'
             '<module name="cor" trunk-prefix="0"/>').format(u=pick_port(socket.SOCK_DGRAM), p=pick_port())
-    w = WebAdmin(t)
-    add_modules(w, mods)
+    w = WebAdmin(t, modules=mods)
     with w:
-        c = admin(w)
+        c = w.admin()
         check_trunks(t, w, c)
         check_cor(t, w, c)
     w = WebAdmin(t)
     with w:
-        check_without(t, w, admin(w))
+        check_without(t, w, w.admin())
     t.done()
 
 

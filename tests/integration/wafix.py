@@ -2,13 +2,17 @@
 and an HTTPS client (standard library only) trusting the daemon's own
 generated certificate, keeping the session cookie and CSRF token.
 
-    with WebAdmin(t, lockout="strict") as w:
+    with WebAdmin(t, extra='lockout="strict"', modules='<module name="cor"/>') as w:
         c = w.client()
         st, body, hdrs = c.call("POST", "/api/login", {"user": "admin", "password": w.initial})
+        a = w.admin()       # logged in, the initial password changed to NEWPW
+
+modules: more <module/> elements for the configuration, after webadmin's.
 """
 import http.client, json, os, re, shutil, socket, ssl, tempfile, time
 from bwtest import Daemon, pick_port
 
+NEWPW = "Good-Pass-123"
 MODULE = ('<module name="webadmin" https="127.0.0.1:{https}" http="127.0.0.1:{http}" '
           'www-dir="{www}" argon2-time="1" argon2-memory="1024" {extra}/>')
 
@@ -86,7 +90,7 @@ class Client:
 
 
 class WebAdmin:
-    def __init__(self, tap, extra="", user=None):
+    def __init__(self, tap, extra="", user=None, modules=""):
         self.tap = tap
         self.https, self.http = pick_port(), pick_port()
         self.www = tempfile.mkdtemp(prefix="bwwww-")
@@ -94,7 +98,7 @@ class WebAdmin:
             f.write("<!doctype html><title>Bulwark</title><p>front end</p>\n")
         os.chmod(self.www, 0o755)           # lighttpd may run as the daemon's user
         os.chmod(os.path.join(self.www, "index.html"), 0o644)
-        mod = MODULE.format(https=self.https, http=self.http, www=self.www, extra=extra)
+        mod = MODULE.format(https=self.https, http=self.http, www=self.www, extra=extra) + modules
         config = None
         if user:
             config = CONFIG_USER.replace("{user}", user)
@@ -132,6 +136,16 @@ class WebAdmin:
 
     def client(self, **kw):
         return Client(self, **kw)
+
+    def admin(self, new=NEWPW):
+        """A client logged in as admin after the first-login password change
+        (initial -> new); raises when the change is refused."""
+        c = self.client()
+        c.login("admin", self.initial)
+        st, js, _ = c.call("POST", "/api/password", {"current": self.initial, "new": new})
+        if st != 200:
+            raise RuntimeError("password change failed: %s %s" % (st, js))
+        return c
 
     def lighttpd_pids(self):
         """Children of bulwarkd that are lighttpd."""
