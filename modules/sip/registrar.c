@@ -42,6 +42,7 @@ static struct {
 	guint total;
 	struct tmr tmr;
 	bw_metric *gauge;
+	gint64 earliest;       /* no binding expires before: the tick skips the walk */
 } reg;
 
 static gint reg_pending_writes;
@@ -368,6 +369,7 @@ static void reg_bind(reg_ext *r, const char *uri, const struct sip_msg *msg, gui
 	c->transport_peer = g_strdup_printf("%s:%s", sip_tp_name(msg->tp), src);
 	g_free(src);
 	c->expires = g_get_monotonic_time() + (gint64)secs * G_USEC_PER_SEC;
+	reg.earliest = MIN(reg.earliest, c->expires);
 	reg_watch_conn(c, msg);
 	reg_event("sip.registered", r->number, c, NULL);
 }
@@ -518,29 +520,39 @@ static bool reg_handle(const struct sip_msg *msg)
 
 /* ---- expiry ---- */
 
+/* Every second, but a walk over all bindings only when one is due: at a
+ * few thousand bindings the walk was a visible share of the signalling
+ * thread. */
 static void reg_tick(void *arg)
 {
-	gint64 now = g_get_monotonic_time();
+	gint64 now = g_get_monotonic_time(), next = G_MAXINT64;
 	GHashTableIter it;
 	gpointer v;
 
 	(void)arg;
+	tmr_start(&reg.tmr, 1000, reg_tick, NULL);
+	if (now < reg.earliest)
+		return;
 	g_hash_table_iter_init(&it, reg.exts);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		reg_ext *r = v;
 		gboolean changed = FALSE;
-		for (guint i = r->contacts->len; i-- > 0;)
-			if (((sip_contact *)r->contacts->pdata[i])->expires <= now) {
+		for (guint i = r->contacts->len; i-- > 0;) {
+			gint64 exp = ((sip_contact *)r->contacts->pdata[i])->expires;
+			if (exp <= now) {
 				reg_remove_at(r, i, "expired");
 				changed = TRUE;
+			} else {
+				next = MIN(next, exp);
 			}
+		}
 		if (changed)
 			reg_persist(r);
 		if (r->contacts->len == 0)
 			g_hash_table_iter_remove(&it);
 	}
+	reg.earliest = next;
 	reg_gauge();
-	tmr_start(&reg.tmr, 1000, reg_tick, NULL);
 }
 
 /* ---- restore ---- */
@@ -568,6 +580,7 @@ static void reg_restore_one(reg_ext *r, JsonObject *o, gint64 now, gint64 wall)
 	c->peer = sa;
 	c->transport_peer = g_strdup_printf("%s:%s", sip_tp_name(c->tp), src);
 	c->expires = now + (exp - wall) * G_USEC_PER_SEC;
+	reg.earliest = MIN(reg.earliest, c->expires);
 	g_ptr_array_add(r->contacts, c);
 	reg.total++;
 }
@@ -606,6 +619,7 @@ int sip_registrar_init(const sip_reg_conf *c, GPtrArray *saved)
 	reg.conf = *c;
 	reg.exts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, reg_ext_free);
 	reg.total = 0;
+	reg.earliest = G_MAXINT64;
 	reg.gauge = bw_metric_gauge("sip.registrations", "SIP contacts registered now");
 	for (guint i = 0; saved && i < saved->len; i++)
 		reg_restore(saved->pdata[i]);
