@@ -473,7 +473,6 @@ class Bulwark(Server):
                    for d in bwtest.module_path().split(":") if d):
             raise Unavailable("the sip module is not built (configure --enable-mod-sip)")
         datadir = tempfile.mkdtemp(prefix="bwd-", dir=self.workdir)
-        self.provision(datadir)
         modules = os.environ.get("BENCH_SIP_BULWARK_MODULE", BULWARK_SIP) % {"port": self.port}
         self.daemon = bwtest.Daemon(config=BULWARK_CONFIG, modules=modules, datadir=datadir)
         self.daemon.start(wait=False)
@@ -483,25 +482,24 @@ class Bulwark(Server):
                    "bulwarkd to answer on udp %d" % self.port)
         if self.daemon.proc.poll() is not None:
             raise RuntimeError("bulwarkd exited: %s" % self.daemon.output()[-2000:])
+        self.provision()
         note("bulwarkd: pid %d, udp %s:%d" % (self.daemon.proc.pid, LOCAL, self.port))
         self.ready = True
 
-    def provision(self, datadir):
-        """Users, trunk and route into the store before the sip module
-        starts: it reads its trunks once, at start."""
-        d = bwtest.Daemon(config=BULWARK_CONFIG, modules="", datadir=datadir)
-        d.start(wait=False)
-        REAPER.procs.append(d.proc)
-        try:
-            d.wait_ready()
-            for xml in (os.path.join(self.users_dir, "provisioning.xml"), self.routes_xml()):
-                rc, out, err = d.ctl("store", "import", xml)
-                if rc != 0:
-                    raise RuntimeError("bulwarkctl store import %s: %s"
-                                       % (xml, (out + err).strip()))
-        finally:
-            d.stop()
-            REAPER.procs.remove(d.proc)
+    def provision(self):
+        """Users, trunk and route into the running daemon's store: the sip
+        module watches trunks (and the directory the rest), so it is ready
+        once `bulwarkctl trunks` lists the UAS trunk, which is imported
+        last."""
+        for xml in (os.path.join(self.users_dir, "provisioning.xml"), self.routes_xml()):
+            rc, out, err = self.daemon.ctl("store", "import", xml)
+            if rc != 0:
+                raise RuntimeError("bulwarkctl store import %s: %s" % (xml, (out + err).strip()))
+
+        def trunk_listed():
+            rc, out, _err = self.daemon.ctl("trunks")
+            return rc == 0 and "uas" in out
+        wait_until(trunk_listed, 20, "bulwarkd to list the imported trunk")
 
     def routes_xml(self):
         """Calls to TARGET go out by prefix to an IP-authenticated peer
