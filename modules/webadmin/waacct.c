@@ -20,13 +20,7 @@
 
 gboolean wa_user_valid(const char *name)
 {
-	gsize n = name ? strlen(name) : 0;
-	if (n == 0 || n > WA_USER_MAX)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isalnum(name[i]) && !strchr("-_.", name[i]))
-			return FALSE;
-	return TRUE;
+	return wa_chars_ok(name, WA_USER_MAX, "-_.");
 }
 
 gboolean wa_role_valid(const char *role)

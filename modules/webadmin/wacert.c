@@ -18,15 +18,6 @@
 #define CERT_PASSWORD_MAX 1024
 #define CERT_B64_MAX (BW_TLS_UPLOAD_MAX / 3 * 4 + 4096)   /* with line breaks */
 
-static void add_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	if (v)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
 static void add_strv(JsonBuilder *b, const char *name, char **v)
 {
 	json_builder_set_member_name(b, name);
@@ -51,20 +42,20 @@ static void add_bool(JsonBuilder *b, const char *name, gboolean v)
 static void cert_view_add(JsonBuilder *b, const bw_tls_cert_info *i)
 {
 	json_builder_begin_object(b);
-	add_str(b, "subject", i->subject);
-	add_str(b, "common_name", i->common_name);
+	wa_json_add_str(b, "subject", i->subject);
+	wa_json_add_str(b, "common_name", i->common_name);
 	add_strv(b, "san", i->san);
-	add_str(b, "issuer", i->issuer);
-	add_str(b, "serial", i->serial);
+	wa_json_add_str(b, "issuer", i->issuer);
+	wa_json_add_str(b, "serial", i->serial);
 	add_int(b, "not_before", i->not_before);
 	add_int(b, "not_after", i->not_after);
 	add_int(b, "days_left", i->days_left);
-	add_str(b, "key_type", i->key_type);
+	wa_json_add_str(b, "key_type", i->key_type);
 	add_int(b, "key_bits", i->key_bits);
-	add_str(b, "fingerprint_sha256", i->fingerprint);
+	wa_json_add_str(b, "fingerprint_sha256", i->fingerprint);
 	add_bool(b, "self_signed", i->self_signed);
 	add_bool(b, "generated", i->generated);
-	add_str(b, "source", i->source);
+	wa_json_add_str(b, "source", i->source);
 	add_int(b, "chain_length", i->chain_length);
 	add_strv(b, "warnings", i->warnings);
 	json_builder_end_object(b);

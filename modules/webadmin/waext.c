@@ -14,34 +14,7 @@
 
 static gboolean number_ok(const char *s)
 {
-	gsize n = s ? strlen(s) : 0;
-	if (n == 0 || n > 32)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isdigit(s[i]))
-			return FALSE;
-	return TRUE;
-}
-
-static gboolean chars_ok(const char *s, gsize max, const char *extra)
-{
-	gsize n = strlen(s);
-	if (n == 0 || n > max)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isalnum(s[i]) && !strchr(extra, s[i]))
-			return FALSE;
-	return TRUE;
-}
-
-static gboolean name_ok(const char *s)
-{
-	if (strlen(s) > 128 || !g_utf8_validate(s, -1, NULL))
-		return FALSE;
-	for (const char *p = s; *p; p = g_utf8_next_char(p))
-		if (g_unichar_iscntrl(g_utf8_get_char(p)))
-			return FALSE;
-	return TRUE;
+	return wa_digits_ok(s, 1, 32);
 }
 
 static gboolean secret_ok(const char *s)
@@ -85,8 +58,8 @@ static void set_str(ext_edit *e, JsonObject *in, const char *f, gboolean (*ok)(c
 	g_ptr_array_add(e->changed, (char *)f);
 }
 
-static gboolean user_ok(const char *s) { return chars_ok(s, 64, "-.!%*_+`'~"); }
-static gboolean group_ok(const char *s) { return chars_ok(s, 64, "-_."); }
+static gboolean user_ok(const char *s) { return wa_chars_ok(s, 64, "-.!%*_+`'~"); }
+static gboolean group_ok(const char *s) { return wa_chars_ok(s, 64, "-_."); }
 static gboolean srtp_ok(const char *s)
 {
 	return !strcmp(s, "mandatory") || !strcmp(s, "optional") || !strcmp(s, "off");
@@ -119,7 +92,7 @@ static void ext_apply(ext_edit *e, JsonObject *in)
 		if (!g_strv_contains(known, m->data))
 			err_field(e, m->data, "unknown field");
 	g_list_free(members);
-	set_str(e, in, "name", name_ok, "at most 128 bytes of UTF-8 without control characters");
+	set_str(e, in, "name", wa_display_name_ok, "at most 128 bytes of UTF-8 without control characters");
 	set_str(e, in, "sip_user", user_ok, "1-64 of A-Z a-z 0-9 - . ! % * _ + ` ' ~");
 	set_str(e, in, "cor", group_ok, "1-64 of A-Z a-z 0-9 - _ .");
 	set_str(e, in, "cos", group_ok, "1-64 of A-Z a-z 0-9 - _ .");
@@ -181,32 +154,9 @@ static void ext_secret(ext_edit *e, const char *number, gboolean user_changed)
 	g_ptr_array_add(e->changed, "secret");
 }
 
-/* A record's JSON object; a broken record reads as empty so it can be
- * rewritten. */
-static JsonObject *ext_parse(GBytes *v)
-{
-	gsize len;
-	const char *d = g_bytes_get_data(v, &len);
-	JsonObject *o = NULL;
-	JsonParser *p = json_parser_new();
-	if (json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
-		o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
-	g_object_unref(p);
-	return o ? o : json_object_new();
-}
-
 static JsonObject *ext_load(const char *number, gint64 *rev)
 {
-	char *key = g_strconcat(EXT_PREFIX, number, NULL);
-	GBytes *v = NULL;
-	JsonObject *o = NULL;
-	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
-		o = ext_parse(v);
-		g_bytes_unref(v);
-	}
-	g_free(key);
-	return o;
+	return wa_record_load(EXT_PREFIX, number, rev);
 }
 
 static void ext_view_add(JsonBuilder *b, const char *number, JsonObject *o)
@@ -247,7 +197,7 @@ static void ext_list_add(JsonBuilder *b, const bw_record *rec)
 	const char *num = rec->key + strlen(EXT_PREFIX);
 	if (!number_ok(num))
 		return;
-	JsonObject *o = ext_parse(rec->value);   /* the listed value: no second read */
+	JsonObject *o = wa_record_object(rec->value);   /* the listed value: no second read */
 	ext_view_add(b, num, o);
 	json_object_unref(o);
 }
@@ -283,19 +233,13 @@ static wa_resp *ext_write(wa_sess *s, const char *number, JsonObject *rec, gint6
 	if (g_hash_table_size(e.errs) > 0) {
 		r = wa_resp_error(400, "some fields are not valid", e.errs);
 	} else {
-		JsonNode *root = json_node_init_object(json_node_alloc(), rec);
-		char *text = json_to_string(root, FALSE);
-		json_node_unref(root);
-		char *key = g_strconcat(EXT_PREFIX, number, NULL);
 		GError *err = NULL;
-		if (bw_store_put(bw_store_system(), key, text, strlen(text), rev, &err) > 0) {
+		if (wa_record_put(EXT_PREFIX, number, rec, rev, &err) > 0) {
 			ext_audit(s, rev == BW_STORE_ABSENT ? "ext.add" : "ext.set", number, e.changed);
 			r = ext_view(number, rec, rev == BW_STORE_ABSENT ? 201 : 200);
 		} else {
 			r = wa_store_error(err, "the extension");
 		}
-		g_free(key);
-		g_free(text);
 	}
 	g_hash_table_unref(e.errs);
 	g_ptr_array_unref(e.changed);

@@ -154,6 +154,12 @@ wa_resp *wa_api_alarms(void)
 
 wa_resp *wa_resp_record_list(const char *prefix, const char *member, wa_record_view add)
 {
+	return wa_resp_record_list_more(prefix, member, add, NULL);
+}
+
+wa_resp *wa_resp_record_list_more(const char *prefix, const char *member, wa_record_view add,
+				  void (*more)(JsonBuilder *b))
+{
 	GError *err = NULL;
 	GPtrArray *all = bw_store_list(bw_store_system(), prefix, &err);
 	if (!all) {
@@ -168,6 +174,8 @@ wa_resp *wa_resp_record_list(const char *prefix, const char *member, wa_record_v
 	for (guint i = 0; i < all->len; i++)
 		add(b, all->pdata[i]);
 	json_builder_end_array(b);
+	if (more)
+		more(b);
 	json_builder_end_object(b);
 	g_ptr_array_unref(all);
 	wa_resp *r = wa_resp_new(200);

@@ -68,15 +68,6 @@ void wa_log_clear(void)
 	blocked_count = 0;
 }
 
-static void add_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	if (v)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
 static void add_entry(JsonBuilder *b, const bw_audit_record *e, gboolean access)
 {
 	json_builder_begin_object(b);
@@ -86,15 +77,15 @@ static void add_entry(JsonBuilder *b, const bw_audit_record *e, gboolean access)
 	char *iso = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
 	if (dt)
 		g_date_time_unref(dt);
-	add_str(b, "time", iso ? iso : "");
+	wa_json_add_str(b, "time", iso ? iso : "");
 	g_free(iso);
-	add_str(b, "actor", e->actor);
+	wa_json_add_str(b, "actor", e->actor);
 	const char *act = e->action;
 	if (access && g_str_has_prefix(act, "webadmin."))
 		act += strlen("webadmin.");
-	add_str(b, "action", act);
-	add_str(b, "object", e->object);
-	add_str(b, "detail", e->detail);
+	wa_json_add_str(b, "action", act);
+	wa_json_add_str(b, "object", e->object);
+	wa_json_add_str(b, "detail", e->detail);
 	json_builder_end_object(b);
 }
 

@@ -81,20 +81,6 @@ static int grant_parse(JsonNode *n)
 	return !strcmp(v, "read") ? GRANT_READ : !strcmp(v, "write") ? GRANT_WRITE : -1;
 }
 
-/* A record's object, or NULL when it is not one. */
-static JsonObject *prof_parse(GBytes *v)
-{
-	gsize len;
-	const char *d = g_bytes_get_data(v, &len);
-	JsonParser *p = json_parser_new();
-	JsonObject *o = NULL;
-	if (json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
-		o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
-	g_object_unref(p);
-	return o;
-}
-
 /* The grants of a stored profile; a broken entry grants nothing. */
 static GHashTable *prof_grants(JsonObject *o)
 {
@@ -113,19 +99,10 @@ static GHashTable *prof_grants(JsonObject *o)
 	return g;
 }
 
+/* A broken record grants nothing and can be rewritten. */
 static JsonObject *prof_load(const char *name, gint64 *rev)
 {
-	char *key = g_strconcat(PROF_PREFIX, name, NULL);
-	GBytes *v = NULL;
-	JsonObject *o = NULL;
-	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
-		o = prof_parse(v);
-		if (!o)
-			o = json_object_new();   /* broken: grants nothing, can be rewritten */
-		g_bytes_unref(v);
-	}
-	g_free(key);
-	return o;
+	return wa_record_load(PROF_PREFIX, name, rev);
 }
 
 /* The cached grants of a profile; NULL when it does not exist. */
@@ -267,30 +244,19 @@ static wa_resp *prof_answer(const char *name, JsonObject *o, gint64 rev, guint s
 	return r;
 }
 
-/* {"profiles": [...], "forms": [every form a profile can grant]} */
-static wa_resp *prof_list(void)
+/* The list skips a record that is not an object (unlike prof_load). */
+static void prof_list_add(JsonBuilder *b, const bw_record *rec)
 {
-	GError *err = NULL;
-	GPtrArray *all = bw_store_list(bw_store_system(), PROF_PREFIX, &err);
-	if (!all) {
-		wa_resp *r = wa_resp_error1(409, NULL, err->message);
-		g_error_free(err);
-		return r;
+	const char *name = rec->key + strlen(PROF_PREFIX);
+	JsonObject *o = wa_user_valid(name) ? wa_record_parse(rec->value) : NULL;
+	if (o) {
+		prof_view(b, name, o, rec->revision);
+		json_object_unref(o);
 	}
-	JsonBuilder *b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "profiles");
-	json_builder_begin_array(b);
-	for (guint i = 0; i < all->len; i++) {
-		bw_record *rec = all->pdata[i];
-		const char *name = rec->key + strlen(PROF_PREFIX);
-		JsonObject *o = wa_user_valid(name) ? prof_parse(rec->value) : NULL;
-		if (o) {
-			prof_view(b, name, o, rec->revision);
-			json_object_unref(o);
-		}
-	}
-	json_builder_end_array(b);
+}
+
+static void prof_forms_add(JsonBuilder *b)
+{
 	json_builder_set_member_name(b, "forms");
 	json_builder_begin_array(b);
 	guint n;
@@ -299,11 +265,12 @@ static wa_resp *prof_list(void)
 		if (form_grantable(rt[i].form))
 			json_builder_add_string_value(b, rt[i].form);
 	json_builder_end_array(b);
-	json_builder_end_object(b);
-	g_ptr_array_unref(all);
-	wa_resp *r = wa_resp_new(200);
-	wa_resp_json(r, b);
-	return r;
+}
+
+/* {"profiles": [...], "forms": [every form a profile can grant]} */
+static wa_resp *prof_list(void)
+{
+	return wa_resp_record_list_more(PROF_PREFIX, "profiles", prof_list_add, prof_forms_add);
 }
 
 static gboolean desc_ok(const char *s)
@@ -398,12 +365,8 @@ static wa_resp *prof_write(wa_sess *s, const char *name, JsonObject *rec, gint64
 	if (g_hash_table_size(errs) > 0) {
 		r = wa_resp_error(400, "some fields are not valid", errs);
 	} else {
-		JsonNode *root = json_node_init_object(json_node_alloc(), rec);
-		char *text = json_to_string(root, FALSE);
-		json_node_unref(root);
-		char *key = g_strconcat(PROF_PREFIX, name, NULL);
 		GError *err = NULL;
-		gint64 nrev = bw_store_put(bw_store_system(), key, text, strlen(text), rev, &err);
+		gint64 nrev = wa_record_put(PROF_PREFIX, name, rec, rev, &err);
 		if (nrev > 0) {
 			prof_drop(name);
 			char *sum = prof_summary(rec);
@@ -414,8 +377,6 @@ static wa_resp *prof_write(wa_sess *s, const char *name, JsonObject *rec, gint64
 		} else {
 			r = wa_store_error(err, "the profile");
 		}
-		g_free(key);
-		g_free(text);
 	}
 	g_hash_table_unref(errs);
 	return r;

@@ -1,9 +1,11 @@
 /* Helpers the resource handlers share (webadmin.h, "trunks and CoR/CoS
  * pages" and "polish"): query parameters, the revision a change expects,
- * the audit of a change, stored records as JSON objects, store errors as
- * answers, the list/create dispatch of a collection. Management thread. */
+ * the audit of a change, stored records as JSON objects (parse, load,
+ * write), store errors as answers, the list/create dispatch of a
+ * collection, the field checks several forms use. Management thread. */
 #include "webadmin.h"
 #include <bulwark/audit.h>
+#include <bulwark/store.h>
 #include <string.h>
 
 #define QUERY_PARAMS_MAX 16
@@ -73,7 +75,7 @@ void wa_audit_fields(wa_sess *s, const char *action, const char *key, GPtrArray 
 	g_string_free(d, TRUE);
 }
 
-JsonObject *wa_record_object(GBytes *value)
+JsonObject *wa_record_parse(GBytes *value)
 {
 	gsize len = 0;
 	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
@@ -83,7 +85,88 @@ JsonObject *wa_record_object(GBytes *value)
 	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
 		o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
 	g_object_unref(p);
+	return o;
+}
+
+JsonObject *wa_record_object(GBytes *value)
+{
+	JsonObject *o = wa_record_parse(value);
 	return o ? o : json_object_new();
+}
+
+JsonObject *wa_record_load(const char *prefix, const char *name, gint64 *rev)
+{
+	char *key = g_strconcat(prefix, name, NULL);
+	GBytes *v = NULL;
+	JsonObject *o = NULL;
+	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
+		o = wa_record_object(v);
+		g_bytes_unref(v);
+	}
+	g_free(key);
+	return o;
+}
+
+gboolean wa_record_exists(const char *prefix, const char *name)
+{
+	char *key = g_strconcat(prefix, name, NULL);
+	GBytes *v = NULL;
+	gboolean ok = bw_store_get(bw_store_system(), key, &v, NULL, NULL);
+	if (v)
+		g_bytes_unref(v);
+	g_free(key);
+	return ok;
+}
+
+char *wa_record_text(JsonObject *rec)
+{
+	JsonNode *root = json_node_init_object(json_node_alloc(), rec);
+	char *text = json_to_string(root, FALSE);
+	json_node_unref(root);
+	return text;
+}
+
+gint64 wa_record_put(const char *prefix, const char *name, JsonObject *rec, gint64 rev,
+		     GError **err)
+{
+	char *key = g_strconcat(prefix, name, NULL);
+	char *text = wa_record_text(rec);
+	gint64 now = bw_store_put(bw_store_system(), key, text, strlen(text), rev, err);
+	g_free(text);
+	g_free(key);
+	return now;
+}
+
+gboolean wa_digits_ok(const char *s, gsize min, gsize max)
+{
+	gsize n = s ? strlen(s) : 0;
+	if (!s || n < min || n > max)
+		return FALSE;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isdigit(s[i]))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean wa_chars_ok(const char *s, gsize max, const char *extra)
+{
+	gsize n = s ? strlen(s) : 0;
+	if (n == 0 || n > max)
+		return FALSE;
+	for (gsize i = 0; i < n; i++)
+		if (!g_ascii_isalnum(s[i]) && !strchr(extra, s[i]))
+			return FALSE;
+	return TRUE;
+}
+
+gboolean wa_display_name_ok(const char *s)
+{
+	if (!s || strlen(s) > 128 || !g_utf8_validate(s, -1, NULL))
+		return FALSE;
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+			return FALSE;
+	return TRUE;
 }
 
 wa_resp *wa_store_error(GError *err, const char *what)

@@ -191,6 +191,15 @@ void wa_resp_header(wa_resp *r, const char *name, const char *value)
 	g_ptr_array_add(r->headers, g_strdup_printf("%s: %s", name, value));
 }
 
+void wa_json_add_str(JsonBuilder *b, const char *name, const char *v)
+{
+	json_builder_set_member_name(b, name);
+	if (v)
+		json_builder_add_string_value(b, v);
+	else
+		json_builder_add_null_value(b);
+}
+
 void wa_resp_json(wa_resp *r, JsonBuilder *b)
 {
 	JsonNode *root = json_builder_get_root(b);

@@ -6,123 +6,26 @@
  * rules for ext/<number> (docs/provisioning.md: a target is 1-32 digits and
  * not the extension itself), so a saved record is never one the directory
  * skips. The PIN (4-12 digits) is stored only as an iterated salted
- * SHA-256 in "extpin/<number>" {"pin_hash": ...}, in the format of the cor
- * module's account-code PINs ("sha256:<iterations>:<salt>:<digest>", hex),
- * and is never returned, logged or audited. Writes carry the revision read;
+ * SHA-256 in "extpin/<number>" {"pin_hash": ...}, hashed by the cor
+ * module's own code (modules/cor/corpin.c, built into this module too) so
+ * both keep one format ("sha256:<iterations>:<salt>:<digest>", hex), and
+ * is never returned, logged or audited. Writes carry the revision read;
  * a client may send the one it showed ("revision") to refuse a change made
  * meanwhile by an administrator (409). */
 #include "webadmin.h"
+#include "../cor/corrules.h"
 #include <bulwark/store.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <string.h>
 
 #define EXT_PREFIX "ext/"
-#define PIN_ITERATIONS 1000u
-#define PIN_SALT 16
 #define NOANSWER_MIN 5
 #define NOANSWER_MAX 120
 
 static const char *const forwards[] = { "forward_always", "forward_busy", "forward_noanswer", NULL };
 
-static gboolean digits_ok(const char *s, gsize min, gsize max)
-{
-	gsize n = strlen(s);
-	if (n < min || n > max)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isdigit(s[i]))
-			return FALSE;
-	return TRUE;
-}
-
-static gboolean name_ok(const char *s)
-{
-	if (strlen(s) > 128 || !g_utf8_validate(s, -1, NULL))
-		return FALSE;
-	for (const char *p = s; *p; p = g_utf8_next_char(p))
-		if (g_unichar_iscntrl(g_utf8_get_char(p)))
-			return FALSE;
-	return TRUE;
-}
-
-/* ---- PIN hash: the cor module's format, so one verifier serves both ---- */
-static void pin_digest(const guint8 *salt, const char *pin, guint8 out[32])
-{
-	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-	gsize len = 32;
-	g_checksum_update(c, salt, PIN_SALT);
-	g_checksum_update(c, (const guchar *)pin, strlen(pin));
-	g_checksum_get_digest(c, out, &len);
-	for (guint i = 1; i < PIN_ITERATIONS; i++) {
-		g_checksum_reset(c);
-		g_checksum_update(c, out, 32);
-		g_checksum_update(c, salt, PIN_SALT);
-		len = 32;
-		g_checksum_get_digest(c, out, &len);
-	}
-	g_checksum_free(c);
-}
-
-static void hex_append(GString *s, const guint8 *v, gsize n)
-{
-	for (gsize i = 0; i < n; i++)
-		g_string_append_printf(s, "%02x", v[i]);
-}
-
-static char *pin_hash(const char *pin)
-{
-	guint8 salt[PIN_SALT], d[32];
-	if (RAND_bytes(salt, sizeof salt) != 1)
-		return NULL;
-	pin_digest(salt, pin, d);
-	GString *s = g_string_new(NULL);
-	g_string_append_printf(s, "sha256:%u:", PIN_ITERATIONS);
-	hex_append(s, salt, sizeof salt);
-	g_string_append_c(s, ':');
-	hex_append(s, d, sizeof d);
-	OPENSSL_cleanse(d, sizeof d);
-	return g_string_free(s, FALSE);
-}
-
-/* ---- records ---- */
-static JsonObject *parse_obj(GBytes *v)
-{
-	gsize len;
-	const char *d = g_bytes_get_data(v, &len);
-	JsonParser *p = json_parser_new();
-	JsonObject *o = NULL;
-	if (json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
-		o = json_object_ref(json_node_get_object(json_parser_get_root(p)));
-	g_object_unref(p);
-	return o;
-}
-
 static JsonObject *ext_load(const char *number, gint64 *rev)
 {
-	char *key = g_strconcat(EXT_PREFIX, number, NULL);
-	GBytes *v = NULL;
-	JsonObject *o = NULL;
-	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
-		o = parse_obj(v);
-		if (!o)
-			o = json_object_new();   /* broken: reads empty, can be rewritten */
-		g_bytes_unref(v);
-	}
-	g_free(key);
-	return o;
-}
-
-static gboolean pin_set(const char *number)
-{
-	char *key = g_strconcat(WA_PIN_PREFIX, number, NULL);
-	GBytes *v = NULL;
-	gboolean ok = bw_store_get(bw_store_system(), key, &v, NULL, NULL);
-	if (v)
-		g_bytes_unref(v);
-	g_free(key);
-	return ok;
+	return wa_record_load(EXT_PREFIX, number, rev);
 }
 
 static void add_str(JsonBuilder *b, JsonObject *o, const char *name)
@@ -149,7 +52,7 @@ static wa_resp *self_view(const char *number, JsonObject *o, gint64 rev)
 	json_builder_add_int_value(b, s && JSON_NODE_HOLDS_VALUE(s) &&
 				   json_node_get_value_type(s) == G_TYPE_INT64 ? json_node_get_int(s) : 20);
 	json_builder_set_member_name(b, "pin_set");
-	json_builder_add_boolean_value(b, pin_set(number));
+	json_builder_add_boolean_value(b, wa_record_exists(WA_PIN_PREFIX, number));
 	json_builder_set_member_name(b, "revision");
 	json_builder_add_int_value(b, rev);
 	json_builder_end_object(b);
@@ -178,7 +81,7 @@ static void edit_name(self_edit *e, JsonObject *in)
 	const char *v = wa_json_str(in, "name", &isbad);
 	if (!json_object_has_member(in, "name"))
 		return;
-	if (isbad || (v && !name_ok(v))) {
+	if (isbad || (v && !wa_display_name_ok(v))) {
 		bad(e, "name", "at most 128 bytes of UTF-8 without control characters");
 		return;
 	}
@@ -196,7 +99,7 @@ static void edit_forward(self_edit *e, JsonObject *in, const char *f)
 	const char *v = wa_json_str(in, f, &isbad);
 	if (!json_object_has_member(in, f))
 		return;
-	if (isbad || (v && *v && !digits_ok(v, 1, 32))) {
+	if (isbad || (v && *v && !wa_digits_ok(v, 1, 32))) {
 		bad(e, f, "a number of 1-32 digits, or empty for no forwarding");
 		return;
 	}
@@ -243,7 +146,7 @@ static void edit_apply(self_edit *e, JsonObject *in)
 	edit_noanswer_s(e, in);
 	gboolean isbad = FALSE;
 	e->pin = wa_json_str(in, "pin", &isbad);
-	if (isbad || (e->pin && !digits_ok(e->pin, 4, 12)))
+	if (isbad || (e->pin && !wa_digits_ok(e->pin, 4, 12)))
 		bad(e, "pin", "4 to 12 digits");
 	JsonNode *rv = json_object_get_member(in, "revision");
 	if (rv && !JSON_NODE_HOLDS_NULL(rv) &&
@@ -264,11 +167,7 @@ static wa_resp *conflict(GError *err)
 
 static gboolean save_pin(const char *number, const char *pin, GError **err)
 {
-	char *h = pin_hash(pin);
-	if (!h) {
-		g_set_error(err, BW_STORE_ERROR, BW_STORE_ERROR_IO, "no random numbers for the PIN salt; try again");
-		return FALSE;
-	}
+	char *h = cor_pin_hash(pin);
 	char *text = g_strdup_printf("{\"pin_hash\":\"%s\"}", h);
 	char *key = g_strconcat(WA_PIN_PREFIX, number, NULL);
 	gboolean ok = bw_store_put(bw_store_system(), key, text, strlen(text), BW_STORE_ANY, err) > 0;
@@ -286,11 +185,7 @@ static wa_resp *self_save(wa_sess *s, self_edit *e, gint64 rev)
 	gboolean ext_changed = e->changed->len > 0;
 	wa_resp *r = NULL;
 	if (ext_changed) {
-		JsonNode *root = json_node_init_object(json_node_alloc(), e->rec);
-		char *text = json_to_string(root, FALSE);
-		json_node_unref(root);
-		gint64 nrev = bw_store_put(bw_store_system(), key, text, strlen(text), rev, &err);
-		g_free(text);
+		gint64 nrev = wa_record_put(EXT_PREFIX, e->number, e->rec, rev, &err);
 		if (nrev <= 0)
 			r = conflict(err);
 		else
@@ -339,7 +234,7 @@ wa_resp *wa_api_self(const wa_conf *c, wa_sess *s, const wa_req *r, const char *
 	if (*rest)
 		return wa_resp_error1(404, NULL, "no such API resource");
 	wa_acct *a = wa_acct_load(s->user, NULL);
-	char *number = a && a->extension && digits_ok(a->extension, 1, 32)
+	char *number = a && a->extension && wa_digits_ok(a->extension, 1, 32)
 		? g_strdup(a->extension) : NULL;
 	wa_acct_free(a);
 	if (!number)

@@ -49,15 +49,6 @@ static void add_member(JsonBuilder *b, JsonObject *o, const char *name)
 	json_builder_add_value(b, json_node_copy(n));
 }
 
-static void add_str(JsonBuilder *b, const char *name, const char *v)
-{
-	json_builder_set_member_name(b, name);
-	if (v)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
 static void trunk_view_add(JsonBuilder *b, const char *name, JsonObject *o, gint64 rev,
 			   GHashTable *states)
 {
@@ -65,7 +56,7 @@ static void trunk_view_add(JsonBuilder *b, const char *name, JsonObject *o, gint
 		"address", "transport", "verify", "ca_file", "expires", "caller_id",
 		"allow_direct_extensions", "srtp", NULL };
 	json_builder_begin_object(b);
-	add_str(b, "name", name);
+	wa_json_add_str(b, "name", name);
 	for (guint i = 0; shown[i]; i++)
 		add_member(b, o, shown[i]);
 	json_builder_set_member_name(b, "password_set");
@@ -74,8 +65,8 @@ static void trunk_view_add(JsonBuilder *b, const char *name, JsonObject *o, gint
 	json_builder_set_member_name(b, "revision");
 	json_builder_add_int_value(b, rev);
 	const sip_trunk_state *st = states ? g_hash_table_lookup(states, name) : NULL;
-	add_str(b, "state", !states ? "unknown" : st ? st->state : "pending");
-	add_str(b, "reason", !states ? "the sip module is not loaded"
+	wa_json_add_str(b, "state", !states ? "unknown" : st ? st->state : "pending");
+	wa_json_add_str(b, "reason", !states ? "the sip module is not loaded"
 		: st ? st->reason : "not started by the sip module yet");
 	json_builder_end_object(b);
 }
@@ -119,7 +110,7 @@ static wa_resp *trunk_list(void)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "available");
 	json_builder_add_boolean_value(b, trunk_svc() != NULL);
-	add_str(b, "message", why);
+	wa_json_add_str(b, "message", why);
 	json_builder_set_member_name(b, "trunks");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < recs->len; i++) {
@@ -335,9 +326,7 @@ static wa_resp *trunk_write(wa_sess *s, const sip_trunks_v1 *svc, const char *na
 	trunk_password(&e);
 	/* the module's check as well, so one answer names the most problems;
 	 * not after a password problem, which it would report again */
-	JsonNode *root = json_node_init_object(json_node_alloc(), rec);
-	char *text = json_to_string(root, FALSE);
-	json_node_unref(root);
+	char *text = wa_record_text(rec);
 	if (!g_hash_table_contains(e.errs, "password") && !g_hash_table_contains(e.errs, "username") &&
 	    !g_hash_table_contains(e.errs, "realm"))
 		trunk_check(&e, svc, name, text);
@@ -367,26 +356,12 @@ static wa_resp *trunk_write(wa_sess *s, const sip_trunks_v1 *svc, const char *na
 
 static JsonObject *trunk_load(const char *name, gint64 *rev)
 {
-	char *key = g_strconcat(TRUNK_PREFIX, name, NULL);
-	GBytes *v = NULL;
-	JsonObject *o = NULL;
-	if (bw_store_get(bw_store_system(), key, &v, rev, NULL)) {
-		o = wa_record_object(v);
-		g_bytes_unref(v);
-	}
-	g_free(key);
-	return o;
+	return wa_record_load(TRUNK_PREFIX, name, rev);
 }
 
 static gboolean name_plain(const char *s)
 {
-	gsize n = s ? strlen(s) : 0;
-	if (n == 0 || n > 64)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isalnum(s[i]) && !strchr("-_.", s[i]))
-			return FALSE;
-	return TRUE;
+	return wa_chars_ok(s, 64, "-_.");
 }
 
 static wa_resp *trunk_create(wa_sess *s, const sip_trunks_v1 *svc, JsonObject *in)

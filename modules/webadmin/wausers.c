@@ -71,19 +71,7 @@ static guint system_admins(void)
 
 static gboolean ext_exists(const char *number)
 {
-	gsize n = number ? strlen(number) : 0;
-	if (n == 0 || n > 32)
-		return FALSE;
-	for (gsize i = 0; i < n; i++)
-		if (!g_ascii_isdigit(number[i]))
-			return FALSE;
-	char *key = g_strconcat("ext/", number, NULL);
-	GBytes *v = NULL;
-	gboolean ok = bw_store_get(bw_store_system(), key, &v, NULL, NULL);
-	if (v)
-		g_bytes_unref(v);
-	g_free(key);
-	return ok;
+	return wa_digits_ok(number, 1, 32) && wa_record_exists("ext/", number);
 }
 
 /* "profile" and "extension" of a create or change: NULL (absent) leaves

@@ -93,6 +93,8 @@ wa_resp *wa_resp_defer(void (*work)(void *), wa_resp *(*finish)(void *),
 void     wa_defer_free(wa_defer *d);
 void     wa_resp_header(wa_resp *r, const char *name, const char *value);
 void     wa_resp_json(wa_resp *r, JsonBuilder *b);   /* takes the root */
+/* Member name: v as a string, or null when v is NULL. */
+void     wa_json_add_str(JsonBuilder *b, const char *name, const char *v);
 /* {"error": msg, "fields": {field: msg}} (fields may be NULL) */
 wa_resp *wa_resp_error(guint status, const char *msg, GHashTable *fields);
 wa_resp *wa_resp_error1(guint status, const char *field, const char *msg);
@@ -101,6 +103,9 @@ wa_resp *wa_resp_error1(guint status, const char *field, const char *msg);
  * a store error. */
 typedef void (*wa_record_view)(JsonBuilder *b, const bw_record *rec);
 wa_resp *wa_resp_record_list(const char *prefix, const char *member, wa_record_view add);
+/* The same with more(b) adding members after the list (more may be NULL). */
+wa_resp *wa_resp_record_list_more(const char *prefix, const char *member, wa_record_view add,
+				  void (*more)(JsonBuilder *b));
 const char *wa_status_text(guint status);
 
 /* ---- passwords and accounts (wapass.c, waacct.c) ---- */
@@ -268,6 +273,24 @@ wa_resp *wa_resp_method(const char *allow);
 typedef wa_resp *(*wa_create_fn)(const wa_conf *c, wa_sess *s, JsonObject *in);
 wa_resp *wa_collection(const wa_conf *c, wa_sess *s, const wa_req *r,
 		       wa_resp *(*list)(void), wa_create_fn create);
+/* A stored record's JSON object (ref'd), NULL when it is not one. */
+JsonObject *wa_record_parse(GBytes *value);
+/* The record prefix+name (ref'd, *rev its revision when rev is not NULL),
+ * NULL when absent; a broken one reads as empty so it can be rewritten. */
+JsonObject *wa_record_load(const char *prefix, const char *name, gint64 *rev);
+gboolean wa_record_exists(const char *prefix, const char *name);
+/* rec as compact JSON text (g_free). */
+char    *wa_record_text(JsonObject *rec);
+/* rec stored at prefix+name expecting revision rev: the new revision, or
+ * <= 0 with err set (bw_store_put). */
+gint64   wa_record_put(const char *prefix, const char *name, JsonObject *rec, gint64 rev,
+		       GError **err);
+/* Field checks: min..max ASCII digits; 1..max ASCII letters, digits and
+ * characters of extra; a display name (at most 128 bytes of UTF-8 without
+ * control characters). NULL is never valid. */
+gboolean wa_digits_ok(const char *s, gsize min, gsize max);
+gboolean wa_chars_ok(const char *s, gsize max, const char *extra);
+gboolean wa_display_name_ok(const char *s);
 
 /* ---- events area: access log from the audit log (walog.c), event log
  * (waevents.c), dashboard call-volume history (wainfo.c) ---- */
