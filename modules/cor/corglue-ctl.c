@@ -12,8 +12,9 @@
 #include <string.h>
 
 #define SHOW_TIMEOUT_MS 5000
-#define ARG_MAX 200
 
+/* Shared by the job's two owners: whichever releases last frees it, so a
+ * timed-out wait leaves the signalling thread a valid job. */
 typedef struct show_job {
 	cor_glue *g;
 	char *caller, *number, *result;
@@ -34,10 +35,30 @@ static void show_on_sig(void *data)
 	g_atomic_rc_box_release_full(j, show_job_clear);
 }
 
-static gboolean arg_ok(const char *s, const char *extra)
+char *cor_glue_explain_wait(cor_glue *g, const char *caller, const char *number,
+			    GError **err)
 {
-	gsize n = strlen(s);
-	if (n == 0 || n > ARG_MAX)
+	show_job *j = g_atomic_rc_box_new0(show_job);
+	j->g = g;
+	j->caller = g_strdup(caller);
+	j->number = g_strdup(number);
+	g_atomic_rc_box_acquire(j);
+	int rc = bw_sig_call_sync(show_on_sig, j, SHOW_TIMEOUT_MS);
+	if (rc == ESHUTDOWN)
+		g_atomic_rc_box_release_full(j, show_job_clear);   /* never ran */
+	char *out = rc == 0 ? g_steal_pointer(&j->result) : NULL;
+	if (!out)
+		g_set_error(err, COR_ERROR, COR_ERROR_INVALID,
+			    "cor show: the signalling thread did not answer: %s",
+			    g_strerror(rc ? rc : EIO));
+	g_atomic_rc_box_release_full(j, show_job_clear);
+	return out;
+}
+
+gboolean cor_glue_arg_ok(const char *s, const char *extra)
+{
+	gsize n = s ? strlen(s) : 0;
+	if (n == 0 || n > COR_GLUE_ARG_MAX)
 		return FALSE;
 	for (const char *p = s; *p; p++)
 		if (!g_ascii_isalnum(*p) && !strchr(extra, *p))
@@ -66,28 +87,17 @@ static gboolean cmd_cor(bw_ctl_reply *out, guint argc, const char *const *argv,
 	cor_glue *g = user_data;
 	if (argc != 4 || strcmp(argv[1], "show") != 0)
 		return usage(err, "cor show EXT NUMBER");
-	if (!arg_ok(argv[2], "_.-:") || !arg_ok(argv[3], "*#+"))
+	if (!cor_glue_arg_ok(argv[2], "_.-:") || !cor_glue_arg_ok(argv[3], "*#+"))
 		return usage(err, "cor show EXT NUMBER (EXT: an extension number or "
 			     "trunk:NAME; NUMBER: 0-9 * # +)");
-	show_job *j = g_atomic_rc_box_new0(show_job);
-	j->g = g;
-	j->caller = g_strdup(argv[2]);
-	j->number = g_strdup(argv[3]);
-	g_atomic_rc_box_acquire(j);
-	int rc = bw_sig_call_sync(show_on_sig, j, SHOW_TIMEOUT_MS);
-	gboolean ok = rc == 0 && j->result;
-	if (rc == ESHUTDOWN)
-		g_atomic_rc_box_release_full(j, show_job_clear);   /* never ran */
-	if (ok)
-		print_lines(out, j->result);
-	else
-		g_set_error(err, COR_ERROR, COR_ERROR_INVALID,
-			    "cor show: the signalling thread did not answer: %s", g_strerror(rc));
-	g_atomic_rc_box_release_full(j, show_job_clear);
-	return ok;
+	char *text = cor_glue_explain_wait(g, argv[2], argv[3], err);
+	if (text)
+		print_lines(out, text);
+	g_free(text);
+	return text != NULL;
 }
 
-static const char *override_name(cor_override o)
+const char *cor_override_name(cor_override o)
 {
 	switch (o) {
 	case COR_OVERRIDE_DAY:    return "day";
@@ -102,7 +112,7 @@ gboolean cor_glue_service_set(cor_glue *g, const char *mode, const char *actor, 
 	cor_override o;
 	if (!cor_override_parse(mode, &o))
 		return usage(err, "service [day|night1|night2|auto]");
-	const char *name = override_name(o);
+	const char *name = cor_override_name(o);
 	if (!bw_store_put(g->store, COR_SERVICE_KEY, name, strlen(name), BW_STORE_ANY, err))
 		return FALSE;
 	g_atomic_int_set(&g->override, (gint) o);
@@ -125,7 +135,7 @@ static gboolean cmd_service(bw_ctl_reply *out, guint argc, const char *const *ar
 	cor_override o = (cor_override) g_atomic_int_get(&g->override);
 	cor_when when;
 	cor_period p = g->latest ? cor_glue_period(g, g->latest, &when) : COR_PERIOD_DAY;
-	bw_ctl_printf(out, "service: %s (period now: %s)", override_name(o), cor_period_name(p));
+	bw_ctl_printf(out, "service: %s (period now: %s)", cor_override_name(o), cor_period_name(p));
 	return TRUE;
 }
 

@@ -115,6 +115,15 @@ void      cor_glue_ctl_remove(void);
 /* Sets and stores the override, audited as actor. */
 gboolean  cor_glue_service_set(cor_glue *g, const char *mode, const char *actor,
 			       GError **err);
+/* Shared with the cor.admin service (corsvc.c): cor_glue_explain run on
+ * the signalling thread and waited for (g_free), or NULL with err when
+ * that thread does not answer; an argument of `cor show` (1-200 of
+ * letters, digits and extra; NULL: no); an override's name. */
+#define COR_GLUE_ARG_MAX 200
+char     *cor_glue_explain_wait(cor_glue *g, const char *caller, const char *number,
+				GError **err);
+gboolean  cor_glue_arg_ok(const char *s, const char *extra);
+const char *cor_override_name(cor_override o);
 
 G_END_DECLS
 #endif

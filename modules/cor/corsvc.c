@@ -1,28 +1,15 @@
 /* Provides the service "cor.admin" version 1 (corsvc.h) for the running
  * glue: the record check (corsvc-check.c), `cor show` (the decision runs
- * on the signalling thread against the rule set calls see) and the
+ * on the signalling thread against the rule set calls see, through the
+ * same cor_glue_explain_wait as the control command) and the
  * service-period override of `bulwarkctl service`. Management thread. */
 #define G_LOG_DOMAIN "cor"
 #include "corglue.h"
 #include "corsvc.h"
 
-#include <errno.h>
 #include <string.h>
 
-#define EXPLAIN_TIMEOUT_MS 5000
-#define ARG_MAX 200
-
 static cor_glue *glue;   /* while the module runs */
-
-static const char *override_name(cor_override o)
-{
-	switch (o) {
-	case COR_OVERRIDE_DAY:    return "day";
-	case COR_OVERRIDE_NIGHT1: return "night1";
-	case COR_OVERRIDE_NIGHT2: return "night2";
-	default:                  return "auto";
-	}
-}
 
 static void svc_service(const char **override, const char **period)
 {
@@ -30,7 +17,7 @@ static void svc_service(const char **override, const char **period)
 	cor_override o = glue ? (cor_override) g_atomic_int_get(&glue->override) : COR_OVERRIDE_AUTO;
 	cor_period p = glue && glue->latest ? cor_glue_period(glue, glue->latest, &when)
 		: COR_PERIOD_DAY;
-	*override = override_name(o);
+	*override = cor_override_name(o);
 	*period = cor_period_name(p);
 }
 
@@ -51,72 +38,27 @@ static gboolean svc_service_set(const char *mode, const char *actor, GError **er
 
 /* ---- cor show ---- */
 
-typedef struct explain_job {
-	cor_glue *g;
-	char *caller, *number, *result;
-} explain_job;
-
-static void explain_job_clear(gpointer p)
-{
-	explain_job *j = p;
-	g_free(j->caller);
-	g_free(j->number);
-	g_free(j->result);
-}
-
-static void explain_on_sig(void *data)
-{
-	explain_job *j = data;
-	j->result = cor_glue_explain(j->g, j->caller, j->number);
-	g_atomic_rc_box_release_full(j, explain_job_clear);
-}
-
-/* The arguments `cor show` accepts. */
-static gboolean arg_ok(const char *s, const char *extra)
-{
-	gsize n = s ? strlen(s) : 0;
-	if (n == 0 || n > ARG_MAX)
-		return FALSE;
-	for (const char *p = s; *p; p++)
-		if (!g_ascii_isalnum(*p) && !strchr(extra, *p))
-			return FALSE;
-	return TRUE;
-}
-
 static char *svc_explain(const char *caller, const char *number, const char **field,
 			 GError **err)
 {
 	*field = NULL;
-	if (!arg_ok(caller, "_.-:")) {
+	if (!cor_glue_arg_ok(caller, "_.-:")) {
 		*field = "caller";
 		g_set_error(err, COR_ERROR, COR_ERROR_INVALID,
 			    "the caller is an extension number or trunk:NAME");
 		return NULL;
 	}
-	if (!arg_ok(number, "*#+")) {
+	if (!cor_glue_arg_ok(number, "*#+")) {
 		*field = "number";
 		g_set_error(err, COR_ERROR, COR_ERROR_INVALID,
-			    "the number is 1-%u of 0-9 * # + (as dialled)", ARG_MAX);
+			    "the number is 1-%u of 0-9 * # + (as dialled)", COR_GLUE_ARG_MAX);
 		return NULL;
 	}
 	if (!glue) {
 		g_set_error(err, COR_ERROR, COR_ERROR_INVALID, "cor: the module is stopping");
 		return NULL;
 	}
-	explain_job *j = g_atomic_rc_box_new0(explain_job);
-	j->g = glue;
-	j->caller = g_strdup(caller);
-	j->number = g_strdup(number);
-	g_atomic_rc_box_acquire(j);
-	int rc = bw_sig_call_sync(explain_on_sig, j, EXPLAIN_TIMEOUT_MS);
-	if (rc == ESHUTDOWN)
-		g_atomic_rc_box_release_full(j, explain_job_clear);   /* never ran */
-	char *out = rc == 0 ? g_steal_pointer(&j->result) : NULL;
-	if (!out)
-		g_set_error(err, COR_ERROR, COR_ERROR_INVALID,
-			    "cor show: the signalling thread did not answer: %s", g_strerror(rc ? rc : EIO));
-	g_atomic_rc_box_release_full(j, explain_job_clear);
-	return out;
+	return cor_glue_explain_wait(glue, caller, number, err);
 }
 
 static void svc_limits(guint *max_external, guint *per_minute)
