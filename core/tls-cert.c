@@ -256,17 +256,6 @@ gboolean bw_tls_upload_parse(const bw_tls_upload *u, bw_tls_bundle *b, GError **
 
 /* ---- checks ------------------------------------------------------------ */
 
-static char *bw_tls_date_text(const ASN1_TIME *t)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data = NULL, *text = NULL;
-	long n;
-	if (b && ASN1_TIME_print(b, t) && (n = BIO_get_mem_data(b, &data)) > 0)
-		text = g_strndup(data, (gsize)n);
-	BIO_free(b);
-	return text ? text : g_strdup("an unreadable date");
-}
-
 static gboolean bw_tls_check_dates(X509 *x, time_t now, GError **err)
 {
 	time_t t = now;
@@ -274,7 +263,7 @@ static gboolean bw_tls_check_dates(X509 *x, time_t now, GError **err)
 	gboolean expired = X509_cmp_time(na, &t) < 0;
 	if (!expired && X509_cmp_time(nb, &t) <= 0)
 		return TRUE;
-	char *date = bw_tls_date_text(expired ? na : nb);
+	char *date = bw_tls_time_text(expired ? na : nb, "an unreadable date");
 	if (expired)
 		bw_tls_fail(err, BW_TLS_UPLOAD_CERTIFICATE,
 			    "the certificate has expired: it was valid until %s", date);

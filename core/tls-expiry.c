@@ -28,7 +28,7 @@ int bw_tls_days_left(const X509 *cert, time_t now)
 	return ok ? days : -1;
 }
 
-static char *bw_tls_time_text(const ASN1_TIME *t)
+char *bw_tls_time_text(const ASN1_TIME *t, const char *fallback)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data = NULL, *text = NULL;
@@ -37,13 +37,13 @@ static char *bw_tls_time_text(const ASN1_TIME *t)
 	if (b && ASN1_TIME_print(b, t) && (n = BIO_get_mem_data(b, &data)) > 0)
 		text = g_strndup(data, (gsize)n);
 	BIO_free(b);
-	return text ? text : g_strdup("unknown");
+	return text ? text : g_strdup(fallback);
 }
 
 static void bw_tls_expiry_publish(const X509 *cert, int days)
 {
 	char *subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
-	char *not_after = bw_tls_time_text(X509_get0_notAfter(cert));
+	char *not_after = bw_tls_time_text(X509_get0_notAfter(cert), "unknown");
 	char left[16];
 
 	g_snprintf(left, sizeof left, "%d", days);

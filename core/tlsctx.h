@@ -54,6 +54,9 @@ gboolean bw_tls_check_params(const bw_tls_params *p, GError **err);
  * every 12 hours, on the management context. */
 #define BW_TLS_EXPIRY_WARN_DAYS 30
 int      bw_tls_days_left(const X509 *cert, time_t now);
+/* A certificate date as OpenSSL prints it (g_free), or fallback when it
+ * cannot be printed; shared with the upload checks (tls-cert.c). */
+char    *bw_tls_time_text(const ASN1_TIME *t, const char *fallback);
 gboolean bw_tls_expiry_check(time_t now, int warn_days);
 void     bw_tls_expiry_start(void);
 void     bw_tls_expiry_stop(void);
