@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <json-glib/json-glib.h>
 #include "testutil.h"
+#include "test_audit_util.h"
 #include "storedb.h"
 #include <bulwark/audit.h>
 
@@ -198,18 +199,7 @@ static void test_bad_args(fx *f, gconstpointer data)
 
 static void tamper(fx *f, const char *sql)
 {
-	sqlite3 *db = NULL;
-	char *msg = NULL;
-	g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	int rc = sqlite3_exec(db, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;",
-			      NULL, NULL, &msg);
-	g_assert_cmpstr(msg, ==, NULL);
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	g_assert_cmpstr(msg, ==, NULL);
-	g_assert_cmpint(rc, ==, SQLITE_OK);
-	sqlite3_close(db);
+	bw_test_audit_tamper(f->path, sql);
 }
 
 /* Reading shows what is there; only verify can say it was altered. */
