@@ -452,6 +452,9 @@ static int sip_init(bw_module *m)
 	sip_mod->default_expires = sm.conf.reg.default_expires;
 	sip_mod->ring_timeout = sm.conf.ring_timeout;
 	sip_mod->max_calls = sm.conf.max_calls;
+	/* the engine enforces the bound; without this, max-calls was ignored
+	 * and the engine's default 1000 refused calls over it with 503 */
+	bw_call_set_max(sm.conf.max_calls);
 	bw_module_set_data(m, sip_mod);
 	return 0;
 }
@@ -528,6 +531,7 @@ static void sip_fini(bw_module *m)
 		g_free(sip_mod->server_name);
 		g_free(sip_mod);
 		sip_mod = NULL;
+		bw_call_set_max(0);
 	}
 	bw_module_set_data(m, NULL);
 }
