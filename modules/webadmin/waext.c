@@ -253,12 +253,8 @@ static wa_resp *ext_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 	const char *number = wa_json_str(in, "number", &bad);
 	if (bad || !number_ok(number))
 		return wa_resp_error1(400, "number", "the number is 1-32 digits");
-	gint64 rev = 0;
-	JsonObject *old = ext_load(number, &rev);
-	if (old) {
-		json_object_unref(old);
+	if (wa_record_exists(EXT_PREFIX, number))
 		return wa_resp_error1(409, "number", "this extension already exists");
-	}
 	JsonObject *rec = json_object_new();
 	wa_resp *r = ext_write(s, number, rec, BW_STORE_ABSENT, in);
 	json_object_unref(rec);

@@ -389,12 +389,8 @@ static wa_resp *prof_create(const wa_conf *c, wa_sess *s, JsonObject *in)
 	const char *name = wa_json_str(in, "name", &bad);
 	if (bad || !wa_user_valid(name))
 		return wa_resp_error1(400, "name", "1-64 of A-Z a-z 0-9 - _ .");
-	gint64 rev = 0;
-	JsonObject *old = prof_load(name, &rev);
-	if (old) {
-		json_object_unref(old);
+	if (wa_record_exists(PROF_PREFIX, name))
 		return wa_resp_error1(409, "name", "this profile already exists");
-	}
 	JsonObject *rec = json_object_new();
 	json_object_set_string_member(rec, "description", "");
 	wa_resp *r = prof_write(s, name, rec, BW_STORE_ABSENT, in);
