@@ -19,6 +19,10 @@ static struct sipsess_sock *b2b_socket;
 static GHashTable *b2b_legs;        /* sip_leg* -> itself: the live ones */
 static GHashTable *b2b_pending;     /* key -> inbound leg without a session */
 
+/* Session and ACK hash buckets (power of two): a few thousand concurrent
+ * calls at a few entries per bucket; libre walks a bucket per request. */
+#define B2B_SESS_HTSIZE 4096
+
 #define B2B_ALLOW "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER\r\n" \
 	"Accept: application/sdp\r\n"
 
@@ -520,7 +524,7 @@ int sip_b2bua_init(void)
 
 	b2b_legs = g_hash_table_new(NULL, NULL);
 	b2b_pending = g_hash_table_new(g_str_hash, g_str_equal);
-	err = sip_re_sess_listen(&b2b_socket, sip_mod->sip, 256, b2b_connh, NULL);
+	err = sip_re_sess_listen(&b2b_socket, sip_mod->sip, B2B_SESS_HTSIZE, b2b_connh, NULL);
 	if (err) {
 		g_warning("sip: cannot listen for sessions (INVITE): %s", g_strerror(err));
 		sip_b2bua_close();

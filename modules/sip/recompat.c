@@ -16,15 +16,22 @@
  * callback lives in the context libre frees with its tls object). */
 #define G_LOG_DOMAIN "sip"
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <glib.h>
 #include <openssl/x509.h>
 #include <bulwark/tls.h>
 #include "recompat.h"
 
 /* Hash sizes (buckets, powers of two) for client transactions, server
- * transactions and TCP/TLS connections: sized for a few thousand phones. */
-enum { SIP_RE_CTSZ = 256, SIP_RE_STSZ = 1024, SIP_RE_TCSZ = 1024 };
+ * transactions and TCP/TLS connections. A UDP non-INVITE transaction lives
+ * 32 s (Timer J/K): at 4,000 authenticated REGISTERs/s that is ~250,000 live
+ * server transactions, and libre walks a bucket's list (twice per request:
+ * the branch and the merge lookups); with 1,024 buckets the walk was 25 %
+ * of the signalling thread. 65,536 buckets cost ~1.5 MB. */
+enum { SIP_RE_CTSZ = 16384, SIP_RE_STSZ = 65536, SIP_RE_TCSZ = 1024 };
+#define SIP_RE_UDP_RCVBUF (4 * 1024 * 1024)
 
 int sip_re_alloc(struct sip **sipp, struct dnsc *dnsc, const char *software)
 {
@@ -32,15 +39,55 @@ int sip_re_alloc(struct sip **sipp, struct dnsc *dnsc, const char *software)
 			 NULL, NULL);
 }
 
+/* libre 1.1.0 keeps a UDP transport's socket to itself and leaves the
+ * kernel's default receive buffer (208 KiB: ~90 datagrams): a burst the
+ * signalling thread does not read within a few ms is dropped, and each drop
+ * costs the client a 500 ms retransmission (7,000 drops in 5 s at 8,000
+ * REGISTERs/s in bench_sip). The socket is found by its bound address among
+ * the process's descriptors; the kernel caps the size at net.core.rmem_max.
+ * Best effort: the transport works with the default buffer too. */
+static void sip_re_udp_rcvbuf(const struct sa *laddr)
+{
+	GDir *dir;
+	const char *name;
+
+	if (sa_port(laddr) == 0 || !(dir = g_dir_open("/proc/self/fd", 0, NULL)))
+		return;
+	while ((name = g_dir_read_name(dir))) {
+		int fd = atoi(name), type = 0, size = SIP_RE_UDP_RCVBUF;
+		socklen_t tlen = sizeof(type);
+		struct sa local;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM)
+			continue;
+		sa_init(&local, AF_UNSPEC);
+		local.len = sizeof(local.u);
+		if (getsockname(fd, &local.u.sa, &local.len) != 0 || !sa_cmp(&local, laddr, SA_ALL))
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) != 0) {
+			char where[80];
+			re_snprintf(where, sizeof(where), "%J", laddr);
+			g_debug("sip: UDP %s keeps the default receive buffer: %s", where,
+				g_strerror(errno));
+		}
+	}
+	g_dir_close(dir);
+}
+
 static int sip_re_transp_add1(struct sip *sip, enum sip_transp tp, const struct sa *laddr,
 			      struct tls *tls)
 {
+	int err;
+
 	if (tp == SIP_TRANSP_TLS) {
 		if (tls == NULL)
 			return EINVAL;
 		return sip_transp_add(sip, tp, laddr, tls);
 	}
-	return sip_transp_add(sip, tp, laddr);
+	err = sip_transp_add(sip, tp, laddr);
+	if (err == 0 && tp == SIP_TRANSP_UDP)
+		sip_re_udp_rcvbuf(laddr);
+	return err;
 }
 
 typedef struct sip_re_any {
