@@ -7,7 +7,9 @@
  * in a custom GSource on the subscriber's GMainContext, woken (ready time 0)
  * when its ring goes from empty to non-empty while the subscriber is idle;
  * a dispatch drains one batch. After a dispatch that delivered something the
- * subscriber lingers BW_BUS_LINGER_US: events published meanwhile wait for
+ * subscriber lingers BW_BUS_LINGER_US if it was dispatched less than twice
+ * that before (busy; an idle one is woken per event as before, cheaper than
+ * a timer that finds nothing): events published meanwhile wait for
  * that timer instead of waking the context one by one (at thousands of
  * events a second the wakeups cost the publisher a syscall each and the
  * consumer a context switch each); a dispatch that finds nothing ends the
@@ -65,6 +67,7 @@ struct bw_sub {
 	guint          cap, head, len;
 	gint           closed;
 	gboolean       lingering;   /* a timer dispatch is due: no wake */
+	gint64         last_dispatch; /* µs, monotonic (context time) */
 	gboolean       match_all;
 	GPatternSpec  *pattern;
 	char          *glob;
@@ -435,6 +438,7 @@ static gboolean bw_sub_dispatch(GSource *source, GSourceFunc cb, gpointer data)
 	bw_sub *sub = (bw_sub *)source;
 	bw_event *batch[BW_BUS_BATCH];
 	guint n = 0, done = 0;
+	gint64 now = g_source_get_time(source);
 
 	g_mutex_lock(&sub->lock);
 	while (n < BW_BUS_BATCH && sub->len > 0) {
@@ -444,13 +448,14 @@ static gboolean bw_sub_dispatch(GSource *source, GSourceFunc cb, gpointer data)
 	}
 	if (sub->len > 0) {
 		g_source_set_ready_time(source, 0);
-	} else if (n > 0) {
+	} else if (n > 0 && now - sub->last_dispatch < 2 * BW_BUS_LINGER_US) {
 		sub->lingering = TRUE;
-		g_source_set_ready_time(source, g_source_get_time(source) + BW_BUS_LINGER_US);
+		g_source_set_ready_time(source, now + BW_BUS_LINGER_US);
 	} else {
 		sub->lingering = FALSE;
 		g_source_set_ready_time(source, -1);
 	}
+	sub->last_dispatch = now;
 	g_mutex_unlock(&sub->lock);
 
 	/* closed is set by bw_bus_unsubscribe, possibly from a callback. */
