@@ -17,7 +17,7 @@ the build tree's modules on the module path, waits for the control socket,
 and stops it (SIGTERM, then SIGKILL after 10 s) on exit. Nothing listens on
 a fixed port: pick_port() asks the kernel for a free one.
 """
-import os, queue, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import os, queue, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 TOP_BUILDDIR = os.path.abspath(os.environ.get("top_builddir", "."))
 TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir", "."))
@@ -40,7 +40,32 @@ def module_path():
     return ":".join(sorted(dirs))
 
 
+_picked = set()
+
+
+def _port_free(port, kind):
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def pick_port(kind=socket.SOCK_STREAM):
+    """A loopback port free for TCP and UDP alike (kind is kept for the
+    callers' sake), drawn from 10000-19999: outside the kernel's ephemeral
+    range (32768-60999), so a client socket numbered by the kernel between
+    this pick and the server's bind cannot take it, and outside baresip's
+    RTP range (20000-29999). Never the same port twice in one test."""
+    for _ in range(500):
+        port = random.randint(10000, 19999)
+        if port not in _picked and _port_free(port, socket.SOCK_STREAM) and \
+                _port_free(port, socket.SOCK_DGRAM):
+            _picked.add(port)
+            return port
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]

@@ -29,8 +29,9 @@ else under /usr/bin/python3 (the pyenv python3 lacks Debian's modules).
 CLOCK_MONOTONIC is system-wide, so arrival times compare with
 time.monotonic() here.
 """
-import email, email.policy, json, os, secrets, shutil, socket, subprocess, sys
+import email, email.policy, json, os, secrets, shutil, subprocess, sys
 import tempfile, threading, time
+from bwtest import pick_port
 
 SERVER = r'''
 import hmac, json, os, secrets, ssl, sys, time
@@ -107,14 +108,6 @@ print("READY %d" % cfg["port"], flush=True)
 sys.stdin.read()          # until the parent closes our stdin
 controller.stop()
 '''
-
-
-def pick_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _openssl(*args, cwd):
