@@ -71,30 +71,41 @@ static void trunk_view_add(JsonBuilder *b, const char *name, JsonObject *o, gint
 	json_builder_end_object(b);
 }
 
-/* name -> sip_trunk_state* (owned by *keep), or NULL without the module
- * or its answer (*why says which). */
-static GHashTable *trunk_states(GPtrArray **keep, char **why)
+/* The sip module's trunk states: by name (sip_trunk_state*, owned by
+ * list), or by NULL without the module or its answer (why says which). */
+typedef struct trunk_states {
+	GHashTable *by_name;
+	GPtrArray *list;
+	char *why;
+} trunk_states;
+
+static void trunk_states_get(trunk_states *t)
 {
 	const sip_trunks_v1 *svc = trunk_svc();
 	GError *err = NULL;
-	*keep = NULL;
-	*why = NULL;
+	*t = (trunk_states){ 0 };
 	if (!svc) {
-		*why = g_strdup(NO_SIP);
-		return NULL;
+		t->why = g_strdup(NO_SIP);
+		return;
 	}
-	*keep = svc->states(&err);
-	if (!*keep) {
-		*why = g_strdup(err->message);
+	t->list = svc->states(&err);
+	if (!t->list) {
+		t->why = g_strdup(err->message);
 		g_error_free(err);
-		return NULL;
+		return;
 	}
-	GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
-	for (guint i = 0; i < (*keep)->len; i++) {
-		sip_trunk_state *s = (*keep)->pdata[i];
-		g_hash_table_insert(h, s->name, s);
+	t->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < t->list->len; i++) {
+		sip_trunk_state *st = t->list->pdata[i];
+		g_hash_table_insert(t->by_name, st->name, st);
 	}
-	return h;
+}
+
+static void trunk_states_clear(trunk_states *t)
+{
+	g_clear_pointer(&t->by_name, g_hash_table_unref);
+	g_clear_pointer(&t->list, g_ptr_array_unref);
+	g_clear_pointer(&t->why, g_free);
 }
 
 static wa_resp *trunk_list(void)
@@ -103,50 +114,40 @@ static wa_resp *trunk_list(void)
 	GPtrArray *recs = bw_store_list(bw_store_system(), TRUNK_PREFIX, &err);
 	if (!recs)
 		return wa_store_error(err, "the trunk list");
-	GPtrArray *keep = NULL;
-	char *why = NULL;
-	GHashTable *states = trunk_states(&keep, &why);
+	trunk_states st;
+	trunk_states_get(&st);
 	JsonBuilder *b = json_builder_new();
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "available");
 	json_builder_add_boolean_value(b, trunk_svc() != NULL);
-	wa_json_add_str(b, "message", why);
+	wa_json_add_str(b, "message", st.why);
 	json_builder_set_member_name(b, "trunks");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < recs->len; i++) {
 		const bw_record *rec = recs->pdata[i];
 		JsonObject *o = wa_record_object(rec->value);
 		if (ours(o))
-			trunk_view_add(b, rec->key + strlen(TRUNK_PREFIX), o, rec->revision, states);
+			trunk_view_add(b, rec->key + strlen(TRUNK_PREFIX), o, rec->revision, st.by_name);
 		json_object_unref(o);
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 	wa_resp *r = wa_resp_new(200);
 	wa_resp_json(r, b);
-	if (states)
-		g_hash_table_unref(states);
-	if (keep)
-		g_ptr_array_unref(keep);
-	g_free(why);
+	trunk_states_clear(&st);
 	g_ptr_array_unref(recs);
 	return r;
 }
 
 static wa_resp *trunk_view(const char *name, JsonObject *o, gint64 rev, guint status)
 {
-	GPtrArray *keep = NULL;
-	char *why = NULL;
-	GHashTable *states = trunk_states(&keep, &why);
+	trunk_states st;
+	trunk_states_get(&st);
 	JsonBuilder *b = json_builder_new();
-	trunk_view_add(b, name, o, rev, states);
+	trunk_view_add(b, name, o, rev, st.by_name);
 	wa_resp *r = wa_resp_new(status);
 	wa_resp_json(r, b);
-	if (states)
-		g_hash_table_unref(states);
-	if (keep)
-		g_ptr_array_unref(keep);
-	g_free(why);
+	trunk_states_clear(&st);
 	return r;
 }
 
