@@ -18,7 +18,10 @@
  * picks by itself. offered_pps_5000 says how much of the 250,000 packets/s
  * the generator reached: a busy machine gives the relay smaller batches,
  * so a higher cost per packet. raw = 1 / (unprotect + protect) per
- * packet with srtpc, no I/O. Memory per call: RSS growth over 5000
+ * packet with srtpc, no I/O. The I/O alone, for scale: the same relay
+ * with plain RTP on both legs (rtp_rtp: no crypto at all), and the CPU of
+ * one bare sendto() and one bare recv() of such a packet on loopback
+ * (kernel_*_ns). Memory per call: RSS growth over 5000
  * streams (user space only; kernel socket buffers are not counted).
  * Latency: one packet at a time through the relay, minus the median of
  * the same through loopback directly. Figures only, no verdict. */
@@ -42,10 +45,14 @@
 #define BATCH 32
 #define SUITE SRTPC_AES_CM_128_HMAC_SHA1_80
 
+/* What the legs carry: the phones' leg 0 and the far leg 1. */
+typedef enum { MODE_SRTP_SRTP, MODE_SRTP_RTP, MODE_RTP_RTP } bench_mode;
+static const char *const mode_name[] = { "srtp->srtp", "srtp->rtp", "rtp->rtp" };
+
 typedef struct bstream {
 	bw_relay_stream *s;
 	struct sockaddr_in relay0;        /* the relay's leg-0 port */
-	srtpc *tx;                        /* the calling phone's key */
+	srtpc *tx;                        /* the calling phone's key; NULL: plain RTP */
 	guint16 seq;
 	guint32 ts;
 } bstream;
@@ -150,7 +157,7 @@ static void sockaddr_port(struct sockaddr_in *a, guint port)
 	inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
 }
 
-static gboolean bench_streams(bench *b, guint n, gboolean out_secure, gboolean gen)
+static gboolean bench_streams(bench *b, guint n, bench_mode mode, gboolean gen)
 {
 	gsize klen = srtpc_master_key_len(SUITE) + srtpc_master_salt_len(SUITE);
 	b->st = g_new0(bstream, n);
@@ -168,7 +175,7 @@ static gboolean bench_streams(bench *b, guint n, gboolean out_secure, gboolean g
 			       sizeof b->send_addr);
 			legs[l].rtcp_addr = legs[l].rtp_addr;
 			legs[l].have_addr = legs[l].mux = TRUE;
-			legs[l].secure = l == 0 || out_secure;
+			legs[l].secure = mode == MODE_SRTP_SRTP || (mode == MODE_SRTP_RTP && l == 0);
 			legs[l].suite = SUITE;
 			legs[l].key_len = klen;
 			key_of(i, 2 * l, legs[l].key_in, klen);
@@ -178,7 +185,7 @@ static gboolean bench_streams(bench *b, guint n, gboolean out_secure, gboolean g
 		sockaddr_port(&b->st[i].relay0, p[0].port);
 		guint8 k[BW_RELAY_KEY_MAX];
 		key_of(i, 0, k, klen);
-		if (gen && srtpc_new(&b->st[i].tx, SUITE, k, klen, 128) != 0)
+		if (gen && legs[0].secure && srtpc_new(&b->st[i].tx, SUITE, k, klen, 128) != 0)
 			return FALSE;
 		int rc;
 		b->st[i].s = bw_relay_stream_add(b->relay, "bench", i, p, legs, &rc);
@@ -209,7 +216,8 @@ static size_t rtp_make(bstream *s, guint8 *p, guint32 ssrc)
 	p[8] = ssrc >> 24; p[9] = ssrc >> 16; p[10] = ssrc >> 8; p[11] = ssrc & 0xff;
 	memset(p + 12, 0xd5, PAYLOAD);
 	size_t len = 12 + PAYLOAD;
-	srtpc_protect(s->tx, p, &len, 256);
+	if (s->tx)
+		srtpc_protect(s->tx, p, &len, 256);
 	return len;
 }
 
@@ -288,9 +296,9 @@ static guint64 relay_forwarded(bench *b, guint64 *dropped)
 }
 
 /* Relayed packets per relay CPU-second with n streams. */
-static double bench_pps(bench *b, guint n, gboolean out_secure, double secs)
+static double bench_pps(bench *b, guint n, bench_mode mode, double secs)
 {
-	if (!bench_streams(b, n, out_secure, TRUE))
+	if (!bench_streams(b, n, mode, TRUE))
 		return 0;
 	g_atomic_int_set(&b->stop, 0);
 	b->received = b->sent = 0;
@@ -313,7 +321,7 @@ static double bench_pps(bench *b, guint n, gboolean out_secure, double secs)
 	double cpu = c1 - c0;
 	fprintf(stderr, "bench_srtp: %s %u streams %s: offered %.0f pkt/s, relayed %.0f pkt/s, "
 		"received %.0f pkt/s, relay dropped %" G_GUINT64_FORMAT ", relay cpu %.3f/%.2f s\n", bw_relay_io_name(b->relay), n,
-		out_secure ? "srtp->srtp" : "srtp->rtp", (s1 - s0) / (t1 - t0),
+		mode_name[mode], (s1 - s0) / (t1 - t0),
 		(p1 - p0) / (t1 - t0), (q1 - q0) / (t1 - t0), d1 - d0, cpu, t1 - t0);
 	b->offered = (s1 - s0) / (t1 - t0);
 	return cpu > 0 ? (p1 - p0) / cpu : 0;
@@ -356,6 +364,46 @@ static double bench_raw(void)
 	return N * rounds / total;
 }
 
+/* The kernel's own price of one packet, no relay: a bare sendto() of a
+ * 172-byte datagram from each of 1000 sockets to one socket on loopback
+ * (which includes the delivery into that socket), then a bare recv() of
+ * each; CPU of this thread per call. */
+static void bench_syscalls(bench *b, double *send_ns, double *recv_ns)
+{
+	enum { SOCKS = 1000, ROUNDS = 20 };
+	int fd[SOCKS];
+	guint8 pkt[12 + PAYLOAD], got[256];
+	struct sockaddr_in a;
+	double ts = 0, tr = 0;
+	guint64 ns = 0, nr = 0;
+	memset(pkt, 0x80, sizeof pkt);
+	while (recv(b->receiver, got, sizeof got, MSG_DONTWAIT) > 0)
+		;
+	for (guint i = 0; i < SOCKS; i++) {
+		sockaddr_port(&a, 0);
+		fd[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd[i] < 0 || bind(fd[i], (struct sockaddr *)&a, sizeof a) != 0) {
+			fprintf(stderr, "bench_srtp: socket: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	for (guint r = 0; r < ROUNDS; r++) {
+		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		for (guint i = 0; i < SOCKS; i++)
+			ns += sendto(fd[i], pkt, sizeof pkt, MSG_DONTWAIT, (struct sockaddr *)&b->recv_addr,
+				     sizeof b->recv_addr) > 0;
+		double t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		while (recv(b->receiver, got, sizeof got, MSG_DONTWAIT) > 0)
+			nr++;
+		ts += t1 - t0;
+		tr += clock_s(CLOCK_THREAD_CPUTIME_ID) - t1;
+	}
+	for (guint i = 0; i < SOCKS; i++)
+		close(fd[i]);
+	*send_ns = ns ? ts / ns * 1e9 : 0;
+	*recv_ns = nr ? tr / nr * 1e9 : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -368,7 +416,7 @@ static void bench_latency(bench *b, double *p50, double *p99)
 	enum { N = 2000 };
 	static double relay[N], direct[N];
 	guint8 buf[256], got[256];
-	bench_streams(b, 1, TRUE, TRUE);
+	bench_streams(b, 1, MODE_SRTP_SRTP, TRUE);
 	while (recv(b->receiver, got, sizeof got, MSG_DONTWAIT) > 0)
 		;   /* what the throughput runs left in flight */
 	for (int pass = 0; pass < 2; pass++)
@@ -403,7 +451,7 @@ static double bench_loop(bench *b, bw_relay_io io, guint batch_wait_us, double s
 {
 	bw_relay *keep = b->relay;
 	b->relay = bench_relay(io, batch_wait_us);
-	double pps = b->relay ? bench_pps(b, 5000, TRUE, secs) : 0;
+	double pps = b->relay ? bench_pps(b, 5000, MODE_SRTP_SRTP, secs) : 0;
 	bw_relay_free(b->relay);
 	b->relay = keep;
 	return pps;
@@ -424,14 +472,17 @@ int main(int argc, char **argv)
 	/* memory first (before freed memory can be reused): 5000 streams held
 	 * without traffic, without the generator's contexts */
 	long r0 = rss_kb();
-	bench_streams(&b, 5000, TRUE, FALSE);
+	bench_streams(&b, 5000, MODE_SRTP_SRTP, FALSE);
 	long r1 = rss_kb();
 	bench_streams_free(&b);
 	double raw = bench_raw();
-	double pps100 = bench_pps(&b, 100, TRUE, secs);
-	double pps1000 = bench_pps(&b, 1000, TRUE, secs);
-	double pps5000 = bench_pps(&b, 5000, TRUE, secs), offered5000 = b.offered;
-	double rtp5000 = bench_pps(&b, 5000, FALSE, secs);
+	double pps100 = bench_pps(&b, 100, MODE_SRTP_SRTP, secs);
+	double pps1000 = bench_pps(&b, 1000, MODE_SRTP_SRTP, secs);
+	double pps5000 = bench_pps(&b, 5000, MODE_SRTP_SRTP, secs), offered5000 = b.offered;
+	double rtp5000 = bench_pps(&b, 5000, MODE_SRTP_RTP, secs);
+	double plain5000 = bench_pps(&b, 5000, MODE_RTP_RTP, secs);
+	double send_ns, recv_ns;
+	bench_syscalls(&b, &send_ns, &recv_ns);
 	double p50, p99;
 	bench_latency(&b, &p50, &p99);
 	char io[16];
@@ -444,13 +495,14 @@ int main(int argc, char **argv)
 	double uring_wait = bench_loop(&b, BW_RELAY_IO_URING, 200, secs);
 	printf("bench srtp: calls_per_core_srtp_srtp=%.0f io=%s calls_per_core_epoll=%.0f "
 	       "calls_per_core_io_uring=%.0f calls_per_core_io_uring_wait200=%.0f "
-	       "relay_raw_ratio=%.2f pps_100=%.0f pps_1000=%.0f pps_5000=%.0f "
-	       "pps_5000_srtp_rtp=%.0f offered_pps_5000=%.0f raw_pps=%.0f mem_per_call_kb=%.1f "
+	       "calls_per_core_rtp_rtp=%.0f relay_raw_ratio=%.2f pps_100=%.0f pps_1000=%.0f "
+	       "pps_5000=%.0f pps_5000_srtp_rtp=%.0f pps_5000_rtp_rtp=%.0f offered_pps_5000=%.0f "
+	       "raw_pps=%.0f kernel_sendto_ns=%.0f kernel_recv_ns=%.0f mem_per_call_kb=%.1f "
 	       "latency_us_p50=%.1f latency_us_p99=%.1f load=50pps_per_stream_paced "
 	       "per=relay_thread_cpu_s\n",
-	       pps5000 / 100, io, epoll / 100, uring / 100, uring_wait / 100, pps5000 / raw,
-	       pps100, pps1000, pps5000, rtp5000, offered5000, raw, (double)(r1 - r0) / 5000,
-	       p50, p99);
+	       pps5000 / 100, io, epoll / 100, uring / 100, uring_wait / 100, plain5000 / 100,
+	       pps5000 / raw, pps100, pps1000, pps5000, rtp5000, plain5000, offered5000, raw,
+	       send_ns, recv_ns, (double)(r1 - r0) / 5000, p50, p99);
 	close(b.sender);
 	close(b.receiver);
 	return 0;
