@@ -1,6 +1,7 @@
 /* The model behind the rule set: every "cor/" record of the store applied
  * with cor_json_apply, kept on the management thread and updated record by
- * record from the store watch; changes are compiled once per batch (an
+ * record from the store watch ("cor/limits" goes to the fraud guard
+ * instead: no compile); changes are compiled once per batch (an
  * idle source, so an import of many records compiles once) and the new
  * immutable set goes to the signalling thread, which swaps its pointer and
  * releases the old set there. A record that is refused leaves the model,
@@ -8,6 +9,7 @@
 #define G_LOG_DOMAIN "cor"
 #include "corglue.h"
 
+#include <errno.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -81,6 +83,68 @@ static gboolean apply_service(cor_glue *g, GBytes *value)
 	return FALSE;
 }
 
+/* ---- the fraud limits: cor/limits over the configuration ---- */
+
+void cor_glue_limits(const cor_glue *g, guint *max_concurrent, guint *max_per_minute)
+{
+	*max_concurrent = cor_limits_pick(g->limits.max_concurrent, g->conf.max_concurrent);
+	*max_per_minute = cor_limits_pick(g->limits.max_per_minute, g->conf.max_per_minute);
+}
+
+typedef struct limits_job {
+	cor_sig *sig;
+	guint max_concurrent, max_per_minute;
+} limits_job;
+
+static void limits_on_sig(void *data)
+{
+	limits_job *j = data;
+	cor_guard_set_limits(j->sig->guard, j->max_concurrent, j->max_per_minute);
+	g_free(j);
+}
+
+/* The guard is the signalling thread's: the values travel there. */
+static void limits_push(cor_glue *g)
+{
+	limits_job *j = g_new(limits_job, 1);
+	j->sig = g->sig;
+	cor_glue_limits(g, &j->max_concurrent, &j->max_per_minute);
+	int rc = g->sig ? bw_sig_call(limits_on_sig, j) : EINVAL;
+	if (rc) {
+		g_warning("cor: cannot hand the fraud limits to the signalling thread: %s",
+			  g_strerror(rc));
+		g_free(j);
+	}
+}
+
+static const char *limit_source(gint64 saved)
+{
+	return saved >= 0 ? "saved" : "xml";
+}
+
+static gboolean apply_limits(cor_glue *g, GBytes *value)
+{
+	cor_limits l;
+	cor_limits_init(&l);
+	if (value) {
+		gsize n = 0;
+		const char *d = g_bytes_get_data(value, &n);
+		GError *e = NULL;
+		if (!cor_limits_parse(d ? d : "", n, &l, &e)) {
+			g_warning("cor: record refused, the fraud limits in force stay: %s", e->message);
+			g_error_free(e);
+			return FALSE;
+		}
+	}
+	g->limits = l;
+	guint conc = 0, rate = 0;
+	cor_glue_limits(g, &conc, &rate);
+	g_message("cor: fraud limits: max-external-calls=%u (%s), max-calls-per-minute=%u (%s)",
+		  conc, limit_source(l.max_concurrent), rate, limit_source(l.max_per_minute));
+	limits_push(g);
+	return FALSE;   /* the rule set is unchanged */
+}
+
 gboolean cor_glue_apply(cor_glue *g, const char *key, GBytes *value)
 {
 	GError *e = NULL;
@@ -89,6 +153,8 @@ gboolean cor_glue_apply(cor_glue *g, const char *key, GBytes *value)
 
 	if (strcmp(key, COR_SERVICE_KEY) == 0)
 		return apply_service(g, value);
+	if (strcmp(key, COR_LIMITS_KEY) == 0)
+		return apply_limits(g, value);
 	if (!cor_json_apply(g->model, key, value ? (d ? d : "") : NULL, n, &e)) {
 		g_warning("cor: record refused, the rules in force stay: %s", e->message);
 		g_error_free(e);
@@ -154,6 +220,7 @@ gboolean cor_glue_load(cor_glue *g, GError **err)
 	cor_model_free(g->model);
 	g->model = cor_model_new();
 	model_defaults(g);
+	cor_limits_init(&g->limits);
 	for (guint i = 0; i < recs->len; i++) {
 		const bw_record *r = recs->pdata[i];
 		cor_glue_apply(g, r->key, r->value);

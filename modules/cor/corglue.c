@@ -16,6 +16,7 @@ cor_glue *cor_glue_new(cor_glue_conf *conf)
 	g->conf = *conf;
 	memset(conf, 0, sizeof *conf);
 	g->override = COR_OVERRIDE_AUTO;
+	cor_limits_init(&g->limits);
 	return g;
 }
 

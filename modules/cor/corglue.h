@@ -16,6 +16,7 @@
 #include <bulwark/bulwark.h>
 #include "corguard.h"
 #include "corjson.h"
+#include "corlimits.h"
 #include "corrules.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,7 @@ typedef struct cor_glue {
 	bw_hook      *h_authorize, *h_route;
 	cor_sig      *sig;
 	gint          generation;   /* compiles published, atomic (tests wait) */
+	cor_limits    limits;       /* the saved cor/limits record (management) */
 } cor_glue;
 
 cor_glue *cor_glue_new(cor_glue_conf *conf);   /* takes conf's contents */
@@ -81,13 +83,17 @@ void      cor_glue_stop(cor_glue *g);
 
 /* ---- corglue-load.c (management thread) ---- */
 /* Applies one changed record to the model ("cor/service" sets the
- * override); logs a refused record with key and field. TRUE if the model
+ * override, "cor/limits" the fraud guard's limits on the signalling
+ * thread); logs a refused record with key and field. TRUE if the model
  * changed. */
 gboolean  cor_glue_apply(cor_glue *g, const char *key, GBytes *value);
 /* Compiles the model and hands the set to the signalling thread; on
  * failure the set in force stays and the reason is logged. */
 gboolean  cor_glue_publish(cor_glue *g);
 gboolean  cor_glue_load(cor_glue *g, GError **err);
+/* The fraud limits in force (cor/limits over the configuration; 0: no
+ * limit). Management thread. */
+void      cor_glue_limits(const cor_glue *g, guint *max_concurrent, guint *max_per_minute);
 void      cor_glue_watch(cor_glue *g);
 void      cor_glue_unwatch(cor_glue *g);
 

@@ -36,6 +36,12 @@ void cor_guard_free(cor_guard *g)
 	g_free(g);
 }
 
+void cor_guard_set_limits(cor_guard *g, guint max_concurrent, guint max_per_minute)
+{
+	g->max_concurrent = max_concurrent;
+	g->max_per_minute = max_per_minute;
+}
+
 static void roll(entry *e, gint64 now)
 {
 	gint64 bucket = now - now % MINUTE_MS;

@@ -25,6 +25,10 @@ typedef enum {
 cor_guard        *cor_guard_new(guint max_concurrent, guint max_per_minute,
 				guint max_tracked);
 void              cor_guard_free(cor_guard *g);
+/* New limits (0: none) for the next start; the counts so far stay, so a
+ * lower limit applies at once to calls already counted. */
+void              cor_guard_set_limits(cor_guard *g, guint max_concurrent,
+				       guint max_per_minute);
 /* Counts the start of an external call at now_ms (monotonic ms) if no
  * limit trips; nothing is counted otherwise. */
 cor_guard_verdict cor_guard_start(cor_guard *g, const char *ext, gint64 now_ms);

@@ -9,6 +9,7 @@
  * of the service. Pure: the rule engine, json-glib and GLib. */
 #include "corsvc.h"
 #include "corjson.h"
+#include "corlimits.h"
 #include "corrules.h"
 
 #include <json-glib/json-glib.h>
@@ -199,8 +200,22 @@ char *cor_svc_pin_hash(const char *pin, GError **err)
 	return cor_pin_hash(pin);
 }
 
+/* cor/limits is no rule-set record: its own parser, no compile. */
+static gboolean check_limits(const char *json, gsize len, GHashTable *errs)
+{
+	cor_limits l;
+	GError *e = NULL;
+	if (cor_limits_parse(json, len, &l, &e))
+		return TRUE;
+	add_error(errs, e->message);
+	g_error_free(e);
+	return FALSE;
+}
+
 gboolean cor_svc_check(const char *key, const char *json, gsize len, GHashTable *errs)
 {
+	if (key && strcmp(key, COR_LIMITS_KEY) == 0)
+		return check_limits(json, len, errs);
 	cor_model *m = cor_model_new();
 	GError *e = NULL;
 	gboolean ok = cor_json_apply(m, key, json, len, &e);

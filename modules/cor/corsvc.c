@@ -63,6 +63,13 @@ static char *svc_explain(const char *caller, const char *number, const char **fi
 
 static void svc_limits(guint *max_external, guint *per_minute)
 {
+	*max_external = *per_minute = 0;
+	if (glue)
+		cor_glue_limits(glue, max_external, per_minute);
+}
+
+static void svc_limits_xml(guint *max_external, guint *per_minute)
+{
 	*max_external = glue ? glue->conf.max_concurrent : 0;
 	*per_minute = glue ? glue->conf.max_per_minute : 0;
 }
@@ -86,6 +93,7 @@ static const cor_admin_v1 svc_table = {
 	.pin_hash = cor_svc_pin_hash,
 	.limits = svc_limits,
 	.zone = svc_zone,
+	.limits_xml = svc_limits_xml,
 };
 
 int cor_svc_provide(struct bw_module *m, struct cor_glue *g)

@@ -37,11 +37,15 @@ typedef struct cor_admin_v1 {
 	 * COR_SVC_PIN_MAX digits (a PIN is dialled between '*'s). The PIN is
 	 * never logged. */
 	char *(*pin_hash)(const char *pin, GError **err);
-	/* The fraud guard's limits in force (module configuration; 0: no
-	 * limit). */
+	/* The fraud guard's limits in force (the record "cor/limits" over
+	 * the module configuration; 0: no limit). */
 	void (*limits)(guint *max_external, guint *per_minute);
 	/* The time zone of schedules whose record names none (g_free). */
 	char *(*zone)(void);
+	/* Appended (editable fraud limits): the limits of the module's XML
+	 * configuration alone, what deleting "cor/limits" returns to. The
+	 * record itself is checked by check() like every "cor/" record. */
+	void (*limits_xml)(guint *max_external, guint *per_minute);
 } cor_admin_v1;
 
 #define COR_SVC_PIN_MIN 4

@@ -3,6 +3,7 @@
  * override, interconnect, CoS, ARS, provisioning JSON and fraud guards. */
 #include "corjson.h"
 #include "corguard.h"
+#include "corlimits.h"
 
 #include <string.h>
 
@@ -817,6 +818,70 @@ static void test_guard(void)
 	cor_guard_free(g);
 }
 
+/* ---- cor/limits ---- */
+
+static void limits_bad(const char *json, const char *want)
+{
+	cor_limits l = { 7, 9 };
+	GError *e = NULL;
+	g_assert_false(cor_limits_parse(json, strlen(json), &l, &e));
+	g_assert_error(e, COR_ERROR, COR_ERROR_JSON);
+	if (!g_pattern_match_simple(want, e->message))
+		g_error("cor/limits %s: message \"%s\" does not match \"%s\"", json, e->message, want);
+	g_error_free(e);
+	g_assert_cmpint(l.max_concurrent, ==, 7);   /* nothing applied */
+	g_assert_cmpint(l.max_per_minute, ==, 9);
+}
+
+static void test_limits_parse(void)
+{
+	cor_limits l;
+	GError *e = NULL;
+	const char *both = "{\"max_external_calls\": 0, \"max_calls_per_minute\": 100000}";
+	g_assert_true(cor_limits_parse(both, strlen(both), &l, &e));
+	g_assert_no_error(e);
+	g_assert_cmpint(l.max_concurrent, ==, 0);
+	g_assert_cmpint(l.max_per_minute, ==, 100000);
+	g_assert_true(cor_limits_parse("{\"max_calls_per_minute\": 5}", 27, &l, &e));
+	g_assert_cmpint(l.max_concurrent, ==, COR_LIMIT_UNSET);   /* the XML's */
+	g_assert_cmpint(l.max_per_minute, ==, 5);
+	g_assert_true(cor_limits_parse("{}", 2, &l, &e));
+	g_assert_cmpint(l.max_per_minute, ==, COR_LIMIT_UNSET);
+	g_assert_cmpuint(cor_limits_pick(COR_LIMIT_UNSET, 4), ==, 4);
+	g_assert_cmpuint(cor_limits_pick(0, 4), ==, 0);
+	g_assert_cmpuint(cor_limits_pick(2, 4), ==, 2);
+
+	limits_bad("{\"max_external_calls\": 3,", "cor/limits: field (record): not JSON: *");
+	limits_bad("[3, 4]", "cor/limits: field (record): must be a JSON object");
+	limits_bad("{\"max_external_calls\": 100001}",
+		   "cor/limits: field max_external_calls: 100001 is outside 0 (no limit) to 100000");
+	limits_bad("{\"max_calls_per_minute\": -1, \"max_external_calls\": 2}",
+		   "cor/limits: field max_calls_per_minute: -1 is outside 0 (no limit) to 100000");
+	limits_bad("{\"max_calls_per_minute\": 2.5}",
+		   "cor/limits: field max_calls_per_minute: must be a whole number from 0 (no limit) to 100000");
+	limits_bad("{\"max_external_calls\": \"3\"}", "*max_external_calls: must be a whole number*");
+	limits_bad("{\"max_external_calls\": 2, \"max_calls\": 1}",
+		   "cor/limits: field (record): unknown field \"max_calls\"");
+	char *big = g_strnfill(COR_LIMITS_BYTES + 1, ' ');
+	limits_bad(big, "cor/limits: field (record): larger than 4096 bytes");
+	g_free(big);
+}
+
+static void test_guard_set_limits(void)
+{
+	cor_guard *g = cor_guard_new(3, 0, 10);
+	g_assert_cmpint(cor_guard_start(g, "100", 1000), ==, COR_GUARD_OK);
+	g_assert_cmpint(cor_guard_start(g, "100", 1001), ==, COR_GUARD_OK);
+	cor_guard_set_limits(g, 2, 0);   /* the two counted calls already reach it */
+	g_assert_cmpint(cor_guard_start(g, "100", 1002), ==, COR_GUARD_CONCURRENT);
+	cor_guard_set_limits(g, 0, 2);   /* no concurrency limit; 2 per minute, 2 made */
+	g_assert_cmpint(cor_guard_start(g, "100", 1003), ==, COR_GUARD_RATE);
+	cor_guard_set_limits(g, 0, 0);
+	g_assert_cmpint(cor_guard_start(g, "100", 1004), ==, COR_GUARD_OK);
+	g_assert_cmpuint(cor_guard_active(g, "100"), ==, 3);
+	cor_guard_free(g);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -841,5 +906,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/cor/json/replace-delete", test_json_replace_delete);
 	g_test_add_func("/cor/explain", test_explain);
 	g_test_add_func("/cor/guard", test_guard);
+	g_test_add_func("/cor/guard/set-limits", test_guard_set_limits);
+	g_test_add_func("/cor/limits/parse", test_limits_parse);
 	return g_test_run();
 }

@@ -420,6 +420,57 @@ static void test_guard(fixture *f, gconstpointer unused)
 	g_free(a); g_free(b); g_free(c); g_free(d); g_free(e); g_free(i);
 }
 
+/* A saved cor/limits record replaces the configuration's limits on the
+ * next decision; a refused one changes nothing; deleting it returns to
+ * the configuration's (max_concurrent 2 in the fixture). */
+static void wait_limit(fixture *f, gint64 want)
+{
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (f->g->limits.max_concurrent != want && g_get_monotonic_time() < end) {
+		drain();
+		g_usleep(1000);
+	}
+	g_assert_cmpint(f->g->limits.max_concurrent, ==, want);
+	sync_sig();   /* the guard got them: the job was queued before this one */
+}
+
+static void test_limits(fixture *f, gconstpointer unused)
+{
+	bw_test_put(f->store, COR_LIMITS_KEY, "{\"max_external_calls\":1}");
+	wait_limit(f, 1);
+	guint conc = 0, rate = 0;
+	cor_glue_limits(f->g, &conc, &rate);
+	g_assert_cmpuint(conc, ==, 1);
+	g_assert_cmpuint(rate, ==, 20);   /* not saved: the configuration's default */
+	run *a = call("101", "00301", "l1"), *b = call("101", "00302", "l2");
+	g_assert_cmpint(a->auth, ==, BW_HOOK_CONTINUE);
+	g_assert_cmpint(b->auth, ==, BW_HOOK_DENY);
+	g_assert_cmpstr(b->v.reason, ==,
+			"Number unobtainable: toll-fraud guard (too many concurrent external calls)");
+
+	g_test_expect_message("cor", G_LOG_LEVEL_WARNING,
+			      "*record refused, the fraud limits in force stay: cor/limits: field "
+			      "max_external_calls: 100001 is outside 0 (no limit) to 100000*");
+	bw_test_put(f->store, COR_LIMITS_KEY, "{\"max_external_calls\":100001}");
+	bw_test_put(f->store, "cor/service", "night1");   /* a later record: the first was seen */
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (g_atomic_int_get(&f->g->override) != COR_OVERRIDE_NIGHT1 && g_get_monotonic_time() < end) {
+		drain();
+		g_usleep(1000);
+	}
+	g_test_assert_expected_messages();
+	g_assert_cmpint(f->g->limits.max_concurrent, ==, 1);   /* kept */
+	set_override(f, COR_OVERRIDE_AUTO);
+
+	GError *err = NULL;
+	g_assert_cmpint(bw_store_delete(f->store, COR_LIMITS_KEY, BW_STORE_ANY, &err), >, 0);
+	g_assert_no_error(err);
+	wait_limit(f, COR_LIMIT_UNSET);
+	run *c = call("101", "00303", "l3");
+	g_assert_cmpint(c->auth, ==, BW_HOOK_CONTINUE);   /* 2 at once again */
+	g_free(a); g_free(b); g_free(c);
+}
+
 static void wait_generation(fixture *f, gint want)
 {
 	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
@@ -535,6 +586,7 @@ int main(int argc, char **argv)
 	ADD("night", test_night);
 	ADD("guard", test_guard);
 	ADD("watch", test_watch);
+	ADD("limits", test_limits);
 	ADD("schedule-zone", test_schedule_zone);
 	ADD("through-engine", test_through_engine);
 	int rc = g_test_run();
