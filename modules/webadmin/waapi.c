@@ -94,6 +94,17 @@ const wa_route *wa_routes(guint *n)
 	return routes;
 }
 
+/* Queries sent as POST so that their arguments stay out of URLs, access
+ * logs and browser history (a number dialled with an account code and its
+ * PIN): they change nothing, so their form's read grant is enough. The
+ * CSRF token is still checked, as on every POST. */
+static const char *const queries[] = { "cor/explain", NULL };
+
+static gboolean needs_write(const char *method, const char *p)
+{
+	return is_change(method) && !(strcmp(method, "POST") == 0 && g_strv_contains(queries, p));
+}
+
 /* Endpoints once the session is established and checked. */
 static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 {
@@ -111,8 +122,8 @@ static wa_resp *route(wa_sess *s, const wa_req *r, const char *p)
 		gsize len = strlen(rt->name);
 		if (strncmp(p, rt->name, len) != 0 || (p[len] != '\0' && p[len] != '/'))
 			continue;
-		if (rt->form && !wa_access_allows(s, rt->form, is_change(m)))
-			return wa_resp_error1(403, NULL, is_change(m) ?
+		if (rt->form && !wa_access_allows(s, rt->form, needs_write(m, p)))
+			return wa_resp_error1(403, NULL, needs_write(m, p) ?
 					      "your profile does not allow changes on this form" :
 					      "your profile does not allow this form");
 		return rt->fn(conf, s, r, p + len);

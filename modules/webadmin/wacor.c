@@ -4,12 +4,19 @@
  *                                     trunk assignments, ARS plans, account
  *                                     codes (PIN as pin_set only), interconnect,
  *                                     emergency, schedule (null: defaults),
- *                                     fraud limits, time zone, service period
+ *                                     fraud limits (saved or xml), time zone,
+ *                                     service period
  *   PUT    /api/cor/KIND/ID           KIND: groups cos ext trunks ars accounts
  *   PUT    /api/cor/{interconnect,emergency,schedule}
  *   DELETE the same, ?revision=N      (a singleton: back to its defaults)
  *   POST   /api/cor/service {"mode"}  day | night1 | night2 | auto
- *   GET    /api/cor/explain?caller=&number=   as `bulwarkctl cor show`
+ *   POST   /api/cor/explain {"caller", "number"}   as `bulwarkctl cor show`:
+ *                                     a query (read grant on "cor" is enough,
+ *                                     CSRF checked), POST so that a number
+ *                                     with an account code and PIN never
+ *                                     travels in a URL; never logged or
+ *                                     audited; GET is refused (405)
+ *   PUT    /api/cor/limits, DELETE    the fraud limits (wacorlim.c)
  * Changes are in wacorrec.c. */
 #include "wacor.h"
 #include <bulwark/service.h>
@@ -76,18 +83,10 @@ static void add_kind(JsonBuilder *b, const wa_cor_kind *k, GPtrArray *recs)
 		json_builder_add_null_value(b);
 }
 
-/* What the module's configuration fixes: fraud limits, default zone. */
+/* The fraud limits (saved or the configuration's) and the default zone. */
 static void add_settings(JsonBuilder *b, const cor_admin_v1 *svc)
 {
-	guint max_external = 0, per_minute = 0;
-	svc->limits(&max_external, &per_minute);
-	json_builder_set_member_name(b, "limits");
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "max_external_calls");
-	json_builder_add_int_value(b, max_external);
-	json_builder_set_member_name(b, "max_calls_per_minute");
-	json_builder_add_int_value(b, per_minute);
-	json_builder_end_object(b);
+	wa_cor_limits_add(b, svc);
 	char *zone = svc->zone();
 	json_builder_set_member_name(b, "timezone");
 	json_builder_add_string_value(b, zone);
@@ -201,16 +200,38 @@ static void explain_lines(JsonBuilder *b, const char *text)
 	g_strfreev(lines);
 }
 
+/* The arguments in the body: a number typed with an account code and its
+ * PIN must not land in URLs, lighttpd's log or the browser's history. */
+static wa_resp *explain_method(const wa_req *r)
+{
+	if (strcmp(r->method, "POST") == 0)
+		return NULL;
+	wa_resp *resp = wa_resp_error1(405, NULL, "POST the caller and the number as JSON "
+				       "{\"caller\", \"number\"}: a number can carry an account "
+				       "code's PIN, which must not travel in a URL");
+	wa_resp_header(resp, "Allow", "POST");
+	return resp;
+}
+
 static wa_resp *cor_explain(const cor_admin_v1 *svc, const wa_req *r)
 {
-	if (strcmp(r->method, "GET") != 0) {
-		return wa_resp_method("GET");
+	wa_resp *resp = explain_method(r);
+	if (resp)
+		return resp;
+	const char *why = NULL;
+	JsonObject *in = wa_req_json(r, &why);
+	if (!in)
+		return wa_resp_error1(400, NULL, why);
+	gboolean bad_caller = FALSE, bad_number = FALSE;
+	const char *caller = wa_json_str(in, "caller", &bad_caller);
+	const char *number = wa_json_str(in, "number", &bad_number);
+	if (bad_caller || bad_number) {
+		json_object_unref(in);
+		return wa_resp_error1(400, bad_caller ? "caller" : "number", "must be a string");
 	}
-	char *caller = wa_query_param(r, "caller"), *number = wa_query_param(r, "number");
 	const char *field = NULL;
 	GError *err = NULL;
 	char *text = svc->explain(caller ? caller : "", number ? number : "", &field, &err);
-	wa_resp *resp;
 	if (!text) {
 		resp = wa_resp_error1(field ? 400 : 409, field, err->message);
 		g_error_free(err);
@@ -225,8 +246,7 @@ static wa_resp *cor_explain(const cor_admin_v1 *svc, const wa_req *r)
 		wa_resp_json(resp, b);
 		g_free(text);
 	}
-	g_free(caller);
-	g_free(number);
+	json_object_unref(in);
 	return resp;
 }
 
@@ -244,6 +264,8 @@ wa_resp *wa_api_cor(const wa_conf *c, wa_sess *s, const wa_req *r, const char *r
 	const char *p = rest + 1;
 	if (strcmp(p, "explain") == 0)
 		return cor_explain(svc, r);
+	if (strcmp(p, "limits") == 0)
+		return wa_cor_limits(svc, s, r);
 	if (strcmp(p, "service") == 0) {
 		if (strcmp(r->method, "POST") == 0)
 			return cor_service_set(svc, s, r);

@@ -28,5 +28,9 @@ gboolean wa_cor_id_ok(const wa_cor_kind *k, const char *id);
 void     wa_cor_view(const wa_cor_kind *k, JsonObject *rec);
 /* PUT / DELETE on /api/cor/KIND[/ID] (p is after /api/cor/). */
 wa_resp *wa_cor_item(const cor_admin_v1 *svc, wa_sess *s, const wa_req *r, const char *p);
+/* (wacorlim.c) The fraud limits: the overview's member "limits", and PUT /
+ * DELETE /api/cor/limits (record cor/limits, docs/cor.md). */
+void     wa_cor_limits_add(JsonBuilder *b, const cor_admin_v1 *svc);
+wa_resp *wa_cor_limits(const cor_admin_v1 *svc, wa_sess *s, const wa_req *r);
 
 #endif

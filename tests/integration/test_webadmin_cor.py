@@ -7,8 +7,12 @@ order picked), the schedule (a night window switches the period),
 emergency numbers (a barred extension reaches one), verified and
 non-verified account codes (the PIN hashed by the cor module, kept when
 not typed again, never in an answer, the audit or the log); the fraud
-limits and time zone of the module's configuration; bad input gives field
-errors naming the item and stores nothing; stale revisions are 409."""
+limits (the configuration's, then saved in cor/limits: sources, bounds,
+409, applied by the module, deleted back to the configuration's) and the
+time zone; an extension's interconnect group and ARS plan; the test tool
+POSTed (GET refused; read grant enough; the PIN never logged); bad input
+gives field errors naming the item and stores nothing; stale revisions
+are 409."""
 import json, urllib.parse
 from bwtest import Tap, wait_for
 from wafix import WebAdmin
@@ -42,8 +46,7 @@ def shows(w, caller, number, *words):
 
 
 def explain(c, caller, number):
-    q = urllib.parse.urlencode({"caller": caller, "number": number}, quote_via=urllib.parse.quote)
-    return c.call("GET", "/api/cor/explain?" + q)
+    return c.call("POST", "/api/cor/explain", {"caller": caller, "number": number})
 
 
 def check_settings(t, c):
@@ -51,8 +54,112 @@ def check_settings(t, c):
     t.ok(js["trunks"] == [] and js["ars"] == [] and js["accounts"] == [] and
          js["interconnect"] is None and js["emergency"] is None and js["schedule"] is None,
          "overview: no trunk assignment, plan, code; singletons null (defaults)", js)
-    t.ok(js["limits"] == {"max_external_calls": 3, "max_calls_per_minute": 7} and
-         js["timezone"] == "Europe/Berlin", "overview: the module's fraud limits and time zone", js)
+    lim = js["limits"]
+    xml = {"max_external_calls": 3, "max_calls_per_minute": 7}
+    t.ok(lim["values"] == xml and lim["xml"] == xml and lim["in_force"] == xml and
+         lim["sources"] == {"max_external_calls": "xml", "max_calls_per_minute": "xml"} and
+         lim["revision"] == 0 and lim["max"] == 100000 and js["timezone"] == "Europe/Berlin",
+         "overview: the configuration's fraud limits (source xml) and time zone", js)
+
+
+def limits(c):
+    return overview(c)["limits"]
+
+
+def check_limits(t, w, c):
+    for body, field, words in (
+            ({"revision": 0, "max_external_calls": 100001}, "max_external_calls", "0 (no limit) to 100000"),
+            ({"revision": 0, "max_calls_per_minute": -1}, "max_calls_per_minute", "0 (no limit) to 100000"),
+            ({"revision": 0, "max_calls_per_minute": "5"}, "max_calls_per_minute", "whole number from 0"),
+            ({"revision": 0, "max_calls": 5}, "max_calls", "unknown field"),
+            ({"max_external_calls": 1}, "revision", "required")):
+        st, js, _ = c.call("PUT", "/api/cor/limits", body)
+        f = js.get("fields", {}) if js else {}
+        t.ok(st == 400 and words in f.get(field, ""), "limits: %s refused on its field" % field, js)
+    t.ok(limits(c)["revision"] == 0 and store(w, "cor/limits") is None, "nothing saved")
+    st, js, _ = c.call("PUT", "/api/cor/limits", {"revision": 0, "max_external_calls": 1,
+                                                 "max_calls_per_minute": None})
+    lim = js.get("limits", {}) if js else {}
+    t.ok(st == 200 and lim["values"] == {"max_external_calls": 1, "max_calls_per_minute": 7} and
+         lim["sources"] == {"max_external_calls": "saved", "max_calls_per_minute": "xml"} and
+         lim["revision"] > 0, "limits: a lower concurrency limit saved, the rate from the XML", js)
+    t.ok(store(w, "cor/limits") == {"max_external_calls": 1}, "stored as cor/limits", store(w, "cor/limits"))
+    t.ok(wait_for(lambda: limits(c)["in_force"] == {"max_external_calls": 1, "max_calls_per_minute": 7}),
+         "the cor module applies it live (its guard's limits in force)", limits(c))
+    t.ok(wait_for(lambda: "max-external-calls=1 (saved)" in w.d.output()), "and says so in its log")
+    rev = lim["revision"]
+    st, js, _ = c.call("PUT", "/api/cor/limits", {"revision": 0, "max_calls_per_minute": 2})
+    t.ok(st == 409 and "meanwhile" in js["error"] and limits(c)["revision"] == rev,
+         "limits: a stale revision is 409, nothing saved", js)
+    st, js, _ = c.call("PUT", "/api/cor/limits", {"revision": rev, "max_calls_per_minute": 2})
+    t.ok(st == 200 and js["limits"]["values"] == {"max_external_calls": 1, "max_calls_per_minute": 2},
+         "limits: only the member sent changes", js)
+    rev = js["limits"]["revision"]
+    st, js, _ = c.call("DELETE", "/api/cor/limits?revision=%d" % (rev + 9))
+    t.ok(st == 409, "limits: delete at a stale revision is 409", js)
+    st, js, _ = c.call("DELETE", "/api/cor/limits?revision=%d" % rev)
+    xml = {"max_external_calls": 3, "max_calls_per_minute": 7}
+    t.ok(st == 200 and js["limits"]["revision"] == 0 and js["limits"]["values"] == xml and
+         store(w, "cor/limits") is None, "limits deleted: the configuration's again", js)
+    t.ok(wait_for(lambda: limits(c)["in_force"] == xml), "and in force again", limits(c))
+
+
+def store(w, key):
+    rc, out, _ = w.d.ctl("store", "get", key)
+    return json.loads(out) if rc == 0 else None
+
+
+def check_ext_fields(t, w, c):
+    e = item(c, "assignments", "100")
+    for body, field in (({"cor": 0, "group": 70000}, "group"), ({"cor": 0, "group": "x"}, "group"),
+                        ({"cor": 0, "ars": ""}, "ars")):
+        body["revision"] = e["revision"]
+        st, js, _ = c.call("PUT", "/api/cor/ext/100", body)
+        t.ok(st == 400 and field in js.get("fields", {}), "extension: a bad %s is a field error" % field, js)
+    t.ok(item(c, "assignments", "100")["revision"] == e["revision"], "nothing stored")
+    st, js, _ = c.call("PUT", "/api/cor/ars/night", {"routes": [{"pattern": "0Z.", "trunks": ["backup"]}]})
+    st2, js2, _ = c.call("PUT", "/api/cor/ext/100", {"cor": 0, "group": 5, "ars": "night",
+                                                     "revision": e["revision"]})
+    t.ok(st == 201 and st2 == 200 and js2["record"]["group"] == 5 and js2["record"]["ars"] == "night",
+         "extension 100: interconnect group 5, ARS plan night", [js, js2])
+    out = shows(w, "100", "00301234", "ARS: plan night")
+    t.ok("ARS: plan night route #1, trunks: backup" in out, "cor show: the extension's own plan", out)
+    st, js, _ = c.call("PUT", "/api/cor/interconnect", {"rules": [
+        {"from": "ext:5", "to": "trunk:0", "action": "deny"}]})
+    out = shows(w, "100", "00301234", "verdict: deny")
+    t.ok(st == 201 and "interconnect" in out, "cor show: group 5 is what the matrix judges", out)
+    ic = overview(c)["interconnect"]
+    c.call("DELETE", "/api/cor/interconnect?revision=%d" % ic["revision"])
+    e = item(c, "assignments", "100")
+    st, js, _ = c.call("PUT", "/api/cor/ext/100", {"cor": 0, "revision": e["revision"]})
+    t.ok(st == 200 and "verdict: allow" in shows(w, "100", "00301234", "verdict: allow"),
+         "extension 100 back on the defaults", js)
+
+
+def check_explain(t, w, c):
+    q = urllib.parse.urlencode({"caller": "100", "number": "0301"})
+    st, js, hdrs = c.call("GET", "/api/cor/explain?" + q)
+    t.ok(st == 405 and "POST" in js["error"], "the test tool refuses GET, saying to POST", js)
+    st, js, _ = c.call("POST", "/api/cor/explain", {"caller": "100", "number": "0301"}, csrf=False)
+    t.ok(st == 403 and "CSRF" in js["error"], "the POST needs the CSRF token like every change", js)
+    st, js, _ = c.call("POST", "/api/cor/explain", {"caller": "100", "number": 301})
+    t.ok(st == 400 and "number" in js["fields"], "a number that is no string is a field error", js)
+    st, js, _ = c.call("POST", "/api/cor/explain", {"caller": "100", "number": "03;1"})
+    t.ok(st == 400 and "number" in js["fields"], "a bad number is a field error", js)
+    number = "*884711*%s*00301234" % PIN
+    st, js, _ = explain(c, "100", number)
+    t.ok(st == 200 and js["verdict"] == "allow" and PIN not in json.dumps(js),
+         "explained with an account code and PIN; the PIN not in the answer", js)
+    c.call("POST", "/api/profiles", {"name": "corread", "forms": {"cor": "read"}})
+    st, js, _ = c.call("POST", "/api/users", {"name": "corread", "role": "group",
+                                              "password": "Init-Pass-cr-9", "profile": "corread"})
+    r = w.client()
+    r.login("corread", "Init-Pass-cr-9")
+    st2, js2, _ = r.call("POST", "/api/password", {"current": "Init-Pass-cr-9", "new": "Cor-Read-456x"})
+    st3, js3, _ = r.call("POST", "/api/cor/explain", {"caller": "100", "number": "00301234"})
+    st4, js4, _ = r.call("PUT", "/api/cor/limits", {"revision": 0, "max_external_calls": 1})
+    t.ok(st == 201 and st2 == 200 and st3 == 200 and js3["verdict"] in ("allow", "deny") and st4 == 403,
+         "a read-only profile on cor may test a number (POST) but not change", [js, js2, js3, js4])
 
 
 def check_trunks_ars(t, w, c):
@@ -205,11 +312,12 @@ def check_audit(t, w):
     rc, out, _ = w.d.ctl("audit", "list")
     acts = ("cor.trunk.add", "cor.ars.add", "cor.ars.set", "cor.interconnect.add", "cor.interconnect.del",
             "cor.schedule.add", "cor.schedule.del", "cor.emergency.add", "cor.account.add",
-            "cor.account.set", "cor/account/4711")
+            "cor.account.set", "cor/account/4711", "cor.limits.set", "cor.limits.del",
+            "max_external_calls: 3 (xml) -> 1 (saved)")
     t.ok(rc == 0 and all(a in out for a in acts) and "web:admin@127.0.0.1" in out,
          "every change audited with the web actor", out[-3000:])
     t.ok(PIN not in out and "sha256:" not in out, "the audit holds neither the PIN nor its hash")
-    t.ok(PIN not in w.d.output(), "the PIN is not in the daemon's log")
+    t.ok(PIN not in w.d.output(), "the PIN is not in the daemon's log (nor the number tested with it)")
 
 
 def main():
@@ -225,6 +333,9 @@ def main():
         check_accounts(t, w, c)
         st, js, _ = explain(c, "trunk:carrier", "100")
         t.ok(st == 200 and js["verdict"] == "allow", "the explain tool agrees with cor show", js)
+        check_explain(t, w, c)
+        check_ext_fields(t, w, c)
+        check_limits(t, w, c)
         check_audit(t, w)
     t.done()
 

@@ -1,10 +1,12 @@
 // CoR/CoS (#/cor), only while the cor module runs: the service period and
 // its switch (as `bulwarkctl service`), a "test a number" tool that shows
-// the module's explanation (as `bulwarkctl cor show EXT NUMBER`), CoR
+// the module's explanation (as `bulwarkctl cor show EXT NUMBER`; POSTed,
+// so a number with an account code's PIN never lands in a URL), CoR
 // groups (ordered allow/deny patterns), CoS groups (feature flags) and
-// extension assignments per service period; cormore.js adds trunk
+// extension assignments (CoR per service period, CoS, interconnect group,
+// ARS plan); cormore.js adds trunk
 // assignments, the interconnect matrix, ARS plans, the schedule, emergency
-// numbers, account codes and the fraud limits. Patterns are checked as you
+// numbers, account codes and the fraud limits (editable). Patterns are checked as you
 // type with the module's syntax; on save the module's own parser answers,
 // per rule ("rules[I]"). Every save carries the revision read. A profile
 // with read only on "cor" sees the page without its edit controls.
@@ -58,7 +60,9 @@ const FLAGS = [['external', 'External calls'], ['forward_external', 'Forward to 
 	['transfer_external', 'Transfer to external'], ['conference', 'Conference'],
 	['account_code_required', 'Account code required']];
 const idOk = v => /^\d{1,5}$/.test(v) && Number(v) <= 65535 ? '' : 'a number from 0 to 65535';
-const groupRef = v => v === '' || idOk(v) === '' ? '' : 'a CoR/CoS group number (0-65535), or empty';
+const groupRef = v => v === '' || idOk(v) === '' ? '' : 'a group number (0-65535), or empty';
+// a plan's name as /api/cor/ars/NAME takes it (the module allows 1-64 characters)
+const arsRef = v => v === '' || /^[A-Za-z0-9._-]{1,64}$/.test(v) ? '' : 'a plan name: 1-64 letters, digits, . _ -';
 
 export async function renderCor(main, ctx) {
 	const msg = alertBox('bad');
@@ -80,7 +84,7 @@ export async function renderCor(main, ctx) {
 		assignSection(data.assignments || [], msg, ctx), trunksSection(data.trunks || [], msg, ctx),
 		interconnectSection(data.interconnect, msg, ctx), arsSection(data.ars || [], msg, ctx),
 		scheduleSection(data.schedule, data, msg, ctx), emergencySection(data.emergency, msg, ctx),
-		accountsSection(data.accounts || [], msg, ctx), settingsCard(data));
+		accountsSection(data.accounts || [], msg, ctx), settingsCard(data, msg, ctx));
 	if (!canWrite('cor'))
 		readOnly(main, explain);
 }
@@ -154,8 +158,9 @@ function explainCard() {
 			return;
 		}
 		try {
-			const q = new URLSearchParams({ caller: caller.input.value, number: number.input.value });
-			const r = await call('GET', `/api/cor/explain?${q.toString().replace(/\+/g, '%20')}`);
+			// POST: the number may carry an account code's PIN, which must
+			// not travel in a URL (access logs, browser history)
+			const r = await call('POST', '/api/cor/explain', { caller: caller.input.value, number: number.input.value });
 			out.replaceChildren(table(['Item', 'Value'], r.lines.map(l => [l.key, l.value]), 'Decision'));
 		} catch (e) {
 			out.replaceChildren();
@@ -357,12 +362,14 @@ function assignSection(list, msg, ctx) {
 		const r = a.record;
 		const cor = typeof r.cor === 'object' && r.cor ? r.cor : { day: r.cor };
 		return [a.id, cor.day ?? '0', cor.night1 ?? cor.day ?? '0', cor.night2 ?? cor.night1 ?? cor.day ?? '0',
-			r.cos ?? '0', h('span', { class: 'actions' }, editLink(a), deleteButton('ext', a, msg, ctx.go))];
+			r.cos ?? '0', r.group ?? '0', r.ars ?? 'default',
+			h('span', { class: 'actions' }, editLink(a), deleteButton('ext', a, msg, ctx.go))];
 	});
 	const box = h('div', {});
 	const sec = h('section', { 'aria-label': 'Extension assignments', id: 'cor-assign' },
-		h('h2', { text: 'Extensions: CoR per service period, CoS' }),
-		table(['Extension', 'CoR day', 'CoR night 1', 'CoR night 2', 'CoS', 'Actions'], rows, 'Assignments'), box);
+		h('h2', { text: 'Extensions: CoR per service period, CoS, interconnect group, ARS plan' }),
+		table(['Extension', 'CoR day', 'CoR night 1', 'CoR night 2', 'CoS', 'Group', 'ARS plan', 'Actions'],
+			rows, 'Assignments'), box);
 	box.append(assignForm(null, msg, ctx));
 	sec.addEventListener('cor-edit', ev => box.replaceChildren(assignForm(ev.detail, msg, ctx)));
 	return sec;
@@ -389,20 +396,26 @@ function assignForm(a, msg, { go }) {
 	});
 	const cos = field('cos', 'CoS', { autocomplete: 'off', inputmode: 'numeric' }, '0 when empty');
 	cos.input.value = rec.cos ?? '';
+	// as the trunk form: the cor module's rules for "group" and "ars"
+	const group = field('group', 'Interconnect group', { autocomplete: 'off', inputmode: 'numeric' }, '0 when empty');
+	group.input.value = rec.group ?? '';
+	const ars = field('ars', 'ARS plan', { autocomplete: 'off' }, '"default" when empty');
+	ars.input.value = rec.ars ?? '';
+	const checks = [[number, v => /^[0-9]{1,32}$/.test(v) ? '' : '1-32 digits'],
+		...per.map(([, f]) => [f, groupRef]), [cos, groupRef], [group, groupRef], [ars, arsRef]];
+	for (const [f, c] of checks)
+		f.input.addEventListener('input', () => setError(f, c(f.input.value)));
 	const err = alertBox('bad');
 	const form = h('form', { class: 'card grid2', novalidate: true, 'aria-label': a ? `Assignment of ${a.id}` : 'New assignment' },
 		h('h3', { text: a ? `Extension ${a.id}` : 'Assign an extension' }), err, number.wrap,
-		per.map(([, f]) => f.wrap), cos.wrap, h('div', { class: 'actions' },
+		per.map(([, f]) => f.wrap), cos.wrap, group.wrap, ars.wrap, h('div', { class: 'actions' },
 			h('button', { type: 'submit', text: a ? 'Save' : 'Assign' })));
 	form.addEventListener('submit', async ev => {
 		ev.preventDefault();
-		const checks = [[number, /^[0-9]{1,32}$/.test(number.input.value) ? '' : '1-32 digits'],
-			...per.map(([, f]) => [f, groupRef(f.input.value)]), [cos, groupRef(cos.input.value)]];
-		for (const [f, m] of checks)
-			setError(f, m);
-		const first = checks.find(([, m]) => m);
-		if (first)
-			return first[0].input.focus();
+		err.textContent = '';
+		const bad = checks.filter(([f, c]) => { setError(f, c(f.input.value)); return c(f.input.value); });
+		if (bad.length)
+			return bad[0][0].input.focus();
 		const b = {};
 		const c = {};
 		for (const [p, f] of per)
@@ -410,8 +423,11 @@ function assignForm(a, msg, { go }) {
 				c[p] = Number(f.input.value);
 		if (Object.keys(c).length)
 			b.cor = c;
-		if (cos.input.value !== '')
-			b.cos = Number(cos.input.value);
+		for (const [k, f] of [['cos', cos], ['group', group]])
+			if (f.input.value !== '')
+				b[k] = Number(f.input.value);
+		if (ars.input.value !== '')
+			b.ars = ars.input.value;
 		if (a)
 			b.revision = a.revision;
 		try {
@@ -419,10 +435,10 @@ function assignForm(a, msg, { go }) {
 			go('#/cor', `Extension ${number.input.value} assigned.`);
 		} catch (e) {
 			err.textContent = e.message;
-			if (e.fields.cor)
-				setError(per[0][1], e.fields.cor);
-			if (e.fields.cos)
-				setError(cos, e.fields.cos);
+			const all = { cor: per[0][1], ...Object.fromEntries(per), cos, group, ars, id: number };
+			for (const [k, m] of Object.entries(e.fields))
+				if (all[k])
+					setError(all[k], m);
 		}
 	});
 	return form;

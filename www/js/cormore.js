@@ -1,8 +1,8 @@
 // The CoR/CoS page's other sections (cor.js draws the page): trunk
 // assignments, the interconnect matrix, ARS route plans, the schedule,
 // emergency numbers, account codes (the PIN is write-only: typed to set or
-// replace it, never shown) and the fraud limits of the module's
-// configuration. Each checks as you type with the cor module's syntax
+// replace it, never shown) and the fraud limits (the record cor/limits
+// over the module's configuration, each value's source shown). Each checks as you type with the cor module's syntax
 // (docs/cor.md); on save the module's own parser answers per field and per
 // item ("routes[1]", "rules[0]", "windows[2]"...). Every save carries the
 // revision read, so a concurrent change is refused (409), not overwritten.
@@ -129,17 +129,50 @@ function select(label, opts, value) {
 	return s;
 }
 
-// ---- settings of the module's configuration (read only) ----
+// ---- fraud limits (cor/limits over the configuration) and time zone ----
 
-export function settingsCard(data) {
-	const l = data.limits || {};
+const LIMITS = [['max_external_calls', 'External calls at once, per extension', 'max-external-calls'],
+	['max_calls_per_minute', 'External calls per minute, per extension', 'max-calls-per-minute']];
+// the cor module's rule (corlimits.c): a whole number, 0 (no limit) to max
+export const limitError = (v, max) => /^\d{1,6}$/.test(v) && Number(v) <= max ? ''
+	: `a whole number from 0 (no limit) to ${max}`;
+
+export function settingsCard(data, msg, { go }) {
+	const l = data.limits || { values: {}, sources: {}, xml: {}, revision: 0, max: 100000 };
 	const lim = n => n ? String(n) : 'no limit';
-	return section('cor-settings', 'Fraud limits and time zone',
-		table(['Setting', 'Value'], [
-			['External calls at once, per extension', lim(l.max_external_calls)],
-			['External calls per minute, per extension', lim(l.max_calls_per_minute)],
-			['Time zone of schedules', data.timezone || 'local'],
-		], 'From the cor module\'s configuration (max-external-calls, max-calls-per-minute, timezone in bulwark.xml)'));
+	const fields = LIMITS.map(([k, label, attr]) => {
+		const saved = l.sources[k] === 'saved';
+		const f = field(k, label, { autocomplete: 'off', inputmode: 'numeric' },
+			`0: no limit. ${saved ? 'Saved here' : 'From the configuration'}; the configuration's ${attr}: ${lim(l.xml[k])}`);
+		f.input.value = String(l.values[k] ?? '');
+		f.input.dataset.source = l.sources[k] || 'xml';
+		f.input.addEventListener('input', () => setError(f, limitError(f.input.value, l.max)));
+		return [k, f];
+	});
+	const err = alertBox('bad');
+	const actions = h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Save limits' }));
+	if (l.revision)
+		actions.append(delButton(`/api/cor/limits?revision=${l.revision}`, 'Use the configuration\'s limits', msg, go,
+			'The fraud limits of the configuration apply again.'));
+	const form = h('form', { class: 'card grid2', novalidate: true, 'aria-label': 'Fraud limits', id: 'cor-limits' },
+		h('h3', { text: 'Fraud limits' }), err,
+		h('p', { class: 'hint', text: 'Saved values replace the cor module\'s configuration until you return to it; the next call decision uses them.' }),
+		fields.map(([, f]) => f.wrap), actions);
+	form.addEventListener('submit', ev => {
+		ev.preventDefault();
+		err.textContent = '';
+		const bad = fields.filter(([, f]) => { setError(f, limitError(f.input.value, l.max)); return limitError(f.input.value, l.max); });
+		if (bad.length)
+			return bad[0][1].input.focus();
+		// an untouched value of the configuration stays the configuration's
+		const b = { revision: l.revision };
+		for (const [k, f] of fields)
+			b[k] = l.sources[k] !== 'saved' && f.input.value === String(l.xml[k]) ? null : Number(f.input.value);
+		save('/api/cor/limits', b, null, err, Object.fromEntries(fields), null, go, 'Fraud limits saved.');
+	});
+	return section('cor-settings', 'Fraud limits and time zone', form,
+		table(['Setting', 'Value'], [['Time zone of schedules', data.timezone || 'local']],
+			'From the cor module\'s configuration (timezone in bulwark.xml)'));
 }
 
 // ---- trunk assignments ----
