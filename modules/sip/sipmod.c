@@ -16,6 +16,7 @@
 #include <string.h>
 #include "sipint-core.h"
 #include "recompat.h"
+#include "trunksvc.h"
 
 #define SIP_SERVER_NAME "bulwark"
 #define SIP_SYNC_MS 10000
@@ -512,6 +513,7 @@ static void sip_stop(bw_module *m)
 {
 	(void)m;
 	sip_trunks_mgmt_stop();
+	sip_trunks_leave_all(SIP_TRUNKS_STOP_MS);   /* un-REGISTER while the stack lives */
 	bw_ctl_command_remove("registrations");
 	bw_ctl_command_remove("blocked");
 	sip_withdraw();

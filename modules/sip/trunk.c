@@ -17,7 +17,19 @@
  * The trunks follow the store: a watch on "trunk/" (management thread)
  * hands every burst of changes to the signalling thread, which re-reads
  * the directory and starts, restarts or drops the trunks whose records
- * appeared, changed or went away (sip_trunks_resync). */
+ * appeared, changed or went away (sip_trunks_resync).
+ * Leaving: a trunk that may hold a binding at its provider (a 2xx since
+ * its dialog began, or a REGISTER in flight) and is deleted, changed in
+ * what its registration is made of, or stopped with the module sends an
+ * un-REGISTER (Expires: 0, our own Contact, same Call-ID, next CSeq;
+ * 401/407 answered as for a refresh) and shows "unregistering" until the
+ * answer, at most TRUNK_LEAVE_MS. A changed trunk's successor waits for
+ * it: the old binding's un-REGISTER must not remove the new one (RFC 3261
+ * 10.3: Expires 0 with another Call-ID removes the binding). Outcomes
+ * publish trunk.unregistered (name, registrar, status, reason); not
+ * trunk.down, whose alarm would never clear for a trunk that is gone.
+ * A change that leaves the registration as it was (caller_id, srtp ...)
+ * takes the new record in place: the binding stays. */
 #define G_LOG_DOMAIN SIP_LOG_DOMAIN
 #include <errno.h>
 #include <string.h>
@@ -29,6 +41,7 @@
 #define TRUNK_RETRY_MIN_S 5
 #define TRUNK_RETRY_MAX_S 300
 #define TRUNK_CMD_MS 10000
+#define TRUNK_LEAVE_MS 5000          /* one un-REGISTER, challenge included */
 
 typedef struct sip_trunk {
 	const char *name;            /* interned: callers may keep it past a resync */
@@ -49,11 +62,20 @@ typedef struct sip_trunk {
 	guint32 nc;
 	guint auth_tries, failures;
 	bool up;
+	bool bound;                  /* a 2xx since the dialog began: a binding may exist */
+	bool waiting;                /* for its predecessor's un-REGISTER to end */
+	const char *leave_why;       /* "deleted", "changed", "stopping": leaving */
 	const char *state;
 	char *last_error;
 } sip_trunk;
 
 static GPtrArray *trunks;            /* sip_trunk* (signalling thread) */
+static GPtrArray *leaving;           /* sip_trunk* sending their un-REGISTER */
+static bool trunks_stopping;         /* no resync, no successor starts */
+/* leaving->len for the management thread's bounded wait at stop */
+static GMutex leave_lock;
+static GCond leave_cond;
+static guint leave_count;
 /* management thread */
 static bool trunk_cmd_added;
 static bw_watch *trunk_watch;
@@ -109,12 +131,14 @@ static void trunk_went_up(sip_trunk *t)
 	if (t->up)
 		return;
 	t->up = true;
+	t->bound = true;
 	t->state = "registered";
 	g_message("sip: trunk %s registered at %s", t->name, t->cfg->proxy);
 	bw_event_emit("trunk.up", "name", t->name, "driver", "sip", NULL);
 }
 
 static void trunk_reg_send(sip_trunk *t);
+static void trunk_leave_resph(int err, const struct sip_msg *msg, void *arg);
 
 static void trunk_retry(void *arg)
 {
@@ -328,6 +352,139 @@ static void trunk_reg_send(sip_trunk *t)
 		t->state = "registering";
 }
 
+/* ---- leaving: the un-REGISTER ---- */
+
+static void trunk_leave_count_update(void)
+{
+	g_mutex_lock(&leave_lock);
+	leave_count = leaving ? leaving->len : 0;
+	g_cond_broadcast(&leave_cond);
+	g_mutex_unlock(&leave_lock);
+}
+
+static sip_trunk *trunk_leaving_find(const char *name)
+{
+	for (guint i = 0; leaving && i < leaving->len; i++)
+		if (((sip_trunk *) leaving->pdata[i])->name == name)
+			return leaving->pdata[i];   /* names are interned */
+	return NULL;
+}
+
+/* The successor of a changed trunk registers once no predecessor is left. */
+static void trunk_successor_start(const char *name)
+{
+	sip_trunk *n = trunk_find(name);
+
+	if (trunks_stopping || n == NULL || !n->waiting || trunk_leaving_find(name))
+		return;
+	n->waiting = false;
+	tmr_start(&n->tmr, 0, trunk_retry, n);
+}
+
+static void trunk_leave_end(sip_trunk *t, bool ok, const char *status)
+{
+	const char *name = t->name;
+
+	if (ok)
+		g_message("sip: trunk %s (%s): unregistered at %s: %s", name, t->leave_why,
+			  t->cfg->proxy, status);
+	else
+		g_warning("sip: trunk %s (%s): un-REGISTER at %s failed: %s; the provider keeps "
+			  "the binding until it expires", name, t->leave_why, t->cfg->proxy, status);
+	bw_event_emit("trunk.unregistered", "name", name, "driver", "sip", "registrar",
+		      t->cfg->proxy, "status", status, "reason", t->leave_why, NULL);
+	g_ptr_array_remove(leaving, t);   /* frees it */
+	trunk_leave_count_update();
+	trunk_successor_start(name);
+}
+
+static void trunk_leave_timeout(void *arg)
+{
+	trunk_leave_end(arg, false, "no answer within " G_STRINGIFY(TRUNK_LEAVE_MS) " ms");
+}
+
+static int trunk_leave_send(sip_trunk *t)
+{
+	g_autofree char *auth = NULL;
+
+	if (t->have_chall)
+		auth = trunk_auth_line(t->cfg, &t->chall, t->chall_proxy, t->chall_sha256, ++t->nc,
+				       "REGISTER", t->reg_uri);
+	/* no "Contact: *": only our own binding goes (RFC 3261 10.2.2) */
+	return sip_drequestf(&t->req, sip_mod->sip, true, "REGISTER", t->dlg, 0, NULL,
+			     trunk_sendh, trunk_leave_resph, t,
+			     "%sExpires: 0\r\nContent-Length: 0\r\n\r\n", auth ? auth : "");
+}
+
+static void trunk_leave_resph(int err, const struct sip_msg *msg, void *arg)
+{
+	sip_trunk *t = arg;
+	char why[256];
+
+	if (err) {
+		trunk_leave_end(t, false, g_strerror(err));
+		return;
+	}
+	if (msg->scode < 200)
+		return;
+	g_snprintf(why, sizeof(why), "%u %.*s", msg->scode, (int) MIN(msg->reason.l, 64),
+		   msg->reason.p);
+	if ((msg->scode == 401 || msg->scode == 407) && t->auth_tries < 2) {
+		t->have_chall = trunk_take_chall(t->cfg, msg, &t->chall, &t->chall_proxy,
+						 &t->chall_sha256);
+		t->auth_tries++;
+		t->nc = 0;
+		if (t->have_chall && (err = trunk_leave_send(t)) == 0)
+			return;
+		if (err)
+			g_snprintf(why, sizeof(why), "cannot answer the challenge: %s",
+				   g_strerror(err));
+	}
+	trunk_leave_end(t, msg->scode < 300, why);
+}
+
+/* Could the provider hold a binding of ours? */
+static bool trunk_may_be_bound(const sip_trunk *t)
+{
+	return t->cfg && t->cfg->mode == TRUNK_REGISTER && t->dlg && (t->bound || t->req) &&
+		sip_mod && sip_mod->sip;
+}
+
+/* Takes t (out of the trunks): frees it, or un-REGISTERs it first. */
+static void trunk_leave(sip_trunk *t, const char *why)
+{
+	int err;
+
+	tmr_cancel(&t->tmr);
+	t->req = mem_deref(t->req);   /* a refresh in flight: the next CSeq overrides it */
+	if (!trunk_may_be_bound(t)) {
+		const char *name = t->name;
+
+		trunk_free(t);
+		trunk_successor_start(name);
+		return;
+	}
+	t->leave_why = why;
+	t->state = "unregistering";
+	t->up = false;
+	t->auth_tries = 0;
+	err = trunk_leave_send(t);
+	g_ptr_array_add(leaving, t);
+	trunk_leave_count_update();
+	if (err) {
+		g_autofree char *tls = sip_trunk_tls_take_error(t->name);
+
+		trunk_leave_end(t, false, tls ? tls : g_strerror(err));
+		return;
+	}
+	tmr_start(&t->tmr, TRUNK_LEAVE_MS, trunk_leave_timeout, t);
+}
+
+static void trunk_leave_index(guint i, const char *why)
+{
+	trunk_leave(g_ptr_array_steal_index(trunks, i), why);
+}
+
 /* ---- loading ---- */
 
 /* The proxy's host name; for a proxy given as an address, the trunk's
@@ -357,6 +514,10 @@ static void trunk_start(sip_trunk *t)
 	t->reg_uri = g_strdup_printf("sip:%s", t->cfg->domain);
 	t->aor = g_strdup_printf("sip:%s@%s", t->cfg->username, t->cfg->domain);
 	t->state = "registering";
+	if (trunk_leaving_find(t->name)) {
+		t->waiting = true;   /* trunk_successor_start */
+		return;
+	}
 	/* transports are added after the parts are up: send from the loop */
 	tmr_start(&t->tmr, 50, trunk_retry, t);
 }
@@ -461,16 +622,22 @@ void sip_trunk_dial_clear(sip_trunk_dial *d)
 
 /* ---- bulwarkctl trunks ---- */
 
+static void trunk_list_one(GString *out, const sip_trunk *t)
+{
+	g_string_append_printf(out, "%s\t%s\t%s\t%s\n", t->name,
+			       t->cfg ? (t->cfg->mode == TRUNK_PEER ? "peer" : "register") : "-",
+			       t->state, t->last_error ? t->last_error : "-");
+}
+
+/* A leaving trunk shows while it un-REGISTERs, unless its successor does. */
 static void trunk_list_sig(GString *out, const char *unused)
 {
 	(void) unused;
-	for (guint i = 0; trunks && i < trunks->len; i++) {
-		const sip_trunk *t = trunks->pdata[i];
-
-		g_string_append_printf(out, "%s\t%s\t%s\t%s\n", t->name,
-				       t->cfg ? (t->cfg->mode == TRUNK_PEER ? "peer" : "register")
-				       : "-", t->state, t->last_error ? t->last_error : "-");
-	}
+	for (guint i = 0; trunks && i < trunks->len; i++)
+		trunk_list_one(out, trunks->pdata[i]);
+	for (guint i = 0; leaving && i < leaving->len; i++)
+		if (trunk_find(((sip_trunk *) leaving->pdata[i])->name) == NULL)
+			trunk_list_one(out, leaving->pdata[i]);
 }
 
 char *sip_trunks_state_text(GError **err)
@@ -501,6 +668,45 @@ static gboolean trunk_cmd(bw_ctl_reply *out, guint argc, const char *const *argv
 
 /* ---- following the store ---- */
 
+static bool trunk_same_str(const char *a, const char *b)
+{
+	return g_strcmp0(a, b) == 0;
+}
+
+/* Is the registration made of the same parts (so the binding can stay)? */
+static bool trunk_same_registration(const sip_trunk_cfg *a, const sip_trunk_cfg *b)
+{
+	return a->mode == TRUNK_REGISTER && b->mode == TRUNK_REGISTER &&
+		trunk_same_str(a->proxy, b->proxy) && trunk_same_str(a->domain, b->domain) &&
+		trunk_same_str(a->username, b->username) && trunk_same_str(a->realm, b->realm) &&
+		trunk_same_str(a->ha1_md5, b->ha1_md5) &&
+		trunk_same_str(a->ha1_sha256, b->ha1_sha256) &&
+		trunk_same_str(a->transport, b->transport) &&
+		trunk_same_str(a->ca_file, b->ca_file) && a->verify == b->verify &&
+		a->expires == b->expires;
+}
+
+/* A change that leaves the registration as it was: take the new record in
+ * place (takes json then). */
+static bool trunk_keep(sip_trunk *t, const char *name, char *json)
+{
+	sip_trunk_cfg *cfg;
+
+	if (t->cfg == NULL || json == NULL)
+		return false;
+	cfg = sip_trunk_cfg_parse(name, json, strlen(json), NULL);
+	if (cfg == NULL || !trunk_same_registration(t->cfg, cfg)) {
+		sip_trunk_cfg_free(cfg);
+		return false;
+	}
+	g_message("sip: trunk %s changed, its registration did not: keeping it", t->name);
+	sip_trunk_cfg_free(t->cfg);
+	t->cfg = cfg;
+	g_free(t->json);
+	t->json = json;
+	return true;
+}
+
 static bool trunk_known(sip_trunk *t, char **names)
 {
 	return names && g_strv_contains((const char *const *) names, t->name);
@@ -511,26 +717,29 @@ void sip_trunks_resync(void)
 	g_auto(GStrv) names = NULL;
 	guint i = 0;
 
-	if (trunks == NULL)
+	if (trunks == NULL || trunks_stopping)
 		return;   /* stopped meanwhile */
 	names = bw_trunk_names();
 	while (i < trunks->len) {   /* drop the deleted ones */
 		if (trunk_known(trunks->pdata[i], names))
 			i++;
 		else
-			g_ptr_array_remove_index(trunks, i);
+			trunk_leave_index(i, "deleted");
 	}
 	for (i = 0; names && names[i]; i++) {
 		char *json = bw_trunk_json(names[i]);
 		sip_trunk *t = trunk_find(names[i]);
+		guint at;
 
 		if (t && g_strcmp0(t->json, json) == 0) {
 			g_free(json);
 			continue;
 		}
-		if (t) {
+		if (t && trunk_keep(t, names[i], json))
+			continue;
+		if (t && g_ptr_array_find(trunks, t, &at)) {
 			g_message("sip: trunk %s changed: restarting it", t->name);
-			g_ptr_array_remove(trunks, t);
+			trunk_leave_index(at, "changed");
 		}
 		trunk_load_one(names[i], json);
 	}
@@ -594,13 +803,51 @@ int sip_trunks_init(void)
 	g_auto(GStrv) names = bw_trunk_names();
 
 	trunks = g_ptr_array_new_with_free_func(trunk_free);
+	leaving = g_ptr_array_new_with_free_func(trunk_free);
+	trunks_stopping = false;
+	trunk_leave_count_update();
 	for (guint i = 0; names && names[i]; i++)
 		trunk_load_one(names[i], bw_trunk_json(names[i]));
 	return 0;
 }
 
+/* Those still without an answer are abandoned: the stack goes down. */
 void sip_trunks_close(void)
 {
+	trunks_stopping = true;
+	while (leaving && leaving->len)
+		trunk_leave_end(leaving->pdata[0], false, "no answer before the module stopped");
+	g_clear_pointer(&leaving, g_ptr_array_unref);
+	trunk_leave_count_update();
 	g_clear_pointer(&trunks, g_ptr_array_unref);
 	sip_trunk_tls_detach();
+}
+
+static void trunk_leave_all_sig(void *unused)
+{
+	(void) unused;
+	if (trunks == NULL)
+		return;
+	trunks_stopping = true;
+	while (trunks->len)
+		trunk_leave_index(trunks->len - 1, "stopping");
+}
+
+void sip_trunks_leave_all(guint bound_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64) bound_ms * 1000;
+	guint left;
+
+	if (bw_sig_call_sync(trunk_leave_all_sig, NULL, TRUNK_CMD_MS) != 0) {
+		g_warning("sip: stop: the signalling thread did not answer: no un-REGISTER sent");
+		return;
+	}
+	g_mutex_lock(&leave_lock);
+	while (leave_count > 0 && g_cond_wait_until(&leave_cond, &leave_lock, end))
+		;
+	left = leave_count;
+	g_mutex_unlock(&leave_lock);
+	if (left)
+		g_warning("sip: stop: %u trunk(s) without an answer to their un-REGISTER after "
+			  "%u ms: giving up on them", left, bound_ms);
 }

@@ -48,5 +48,10 @@ int   sip_trunksvc_provide(struct bw_module *m);
 /* trunk.c: the trunks' lines as `bulwarkctl trunks` prints them, from the
  * signalling thread (management thread; g_free), or NULL with err. */
 char *sip_trunks_state_text(GError **err);
+/* trunk.c, management thread, from the module's stop() before the stack
+ * goes down: every trunk that may hold a binding sends its un-REGISTER
+ * (all at once); waits until all have answered, at most bound_ms. */
+#define SIP_TRUNKS_STOP_MS 2000u
+void  sip_trunks_leave_all(guint bound_ms);
 
 #endif
