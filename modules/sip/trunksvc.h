@@ -15,7 +15,8 @@
 typedef struct sip_trunk_state {
 	char *name;
 	char *mode;               /* "register", "peer", "-" (invalid record) */
-	char *state;              /* "registering", "registered", "failed", "peer", "invalid" */
+	char *state;              /* "registering", "registered", "failed", "peer", "invalid",
+	                           * "unregistering" (deleted, its un-REGISTER under way) */
 	char *reason;             /* the last error, or NULL */
 } sip_trunk_state;
 
