@@ -3,9 +3,12 @@
 // listed with the sip module's state, the server's "already exists" next
 // to the name; a CoR group whose bad pattern is flagged as you type and
 // whose over-long rule name the server refuses on that rule's row, an
-// extension assigned, the "test a number" tool explaining the denial, and
-// the service period switched to night 1; an ARS route and an account
-// code checked as you type, the PIN never shown. Screenshots in artifacts/.
+// extension assigned (interconnect group and ARS plan checked as you
+// type), the "test a number" tool explaining the denial (a POST: the
+// number never in a URL), and the service period switched to night 1; an
+// ARS route and an account code checked as you type, the PIN never shown;
+// the fraud limits checked as you type, saved over the configuration's
+// (source shown) and back. Screenshots in artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -111,9 +114,22 @@ test('CoR: a group, an assignment, the explanation, night 1', { skip }, async ()
 	await assign.getByLabel('CoR night 1').fill('x');
 	assert.match(await assign.locator('[data-field="night1"] .error').innerText(), /group number/);
 	await assign.getByLabel('CoR night 1').fill('7');
+	await assign.getByLabel('Interconnect group').fill('70000');
+	assert.match(await assign.locator('[data-field="group"] .error').innerText(), /group number \(0-65535\)/);
+	await assign.getByLabel('Interconnect group').fill('5');
+	assert.equal(await assign.locator('[data-field="group"] .error').innerText(), '');
+	await assign.getByLabel('ARS plan').fill('a plan');
+	assert.match(await assign.locator('[data-field="ars"] .error').innerText(), /plan name/);
+	await assign.getByLabel('ARS plan').fill('default');
 	await assign.getByRole('button', { name: 'Assign' }).click();
 	await page.locator('#notice', { hasText: 'Extension 100 assigned.' }).waitFor();
+	const arow = page.locator('#cor-assign tbody tr', { hasText: '100' });
+	assert.match(await arow.innerText(), /\b5\b[\s\S]*default/);
 
+	// the number (which may carry an account code's PIN) travels in a POST body only
+	const asked = [];
+	const seen = r => { if (r.url().includes('/api/cor/explain')) asked.push([r.method(), r.url(), r.postData()]); };
+	page.on('request', seen);
 	const tool = page.getByRole('form', { name: 'Test a number' });
 	await tool.getByLabel('Caller').fill('100');
 	await tool.getByLabel('Number dialled').fill('00900123');
@@ -127,6 +143,13 @@ test('CoR: a group, an assignment, the explanation, night 1', { skip }, async ()
 	const text = await page.locator('#cor-explain').innerText();
 	assert.match(text, /verdict\s+deny/);
 	assert.match(text, /0900\./);
+	page.off('request', seen);
+	assert.ok(asked.length > 0);
+	for (const [method, url, body] of asked) {
+		assert.equal(method, 'POST');
+		assert.ok(!url.includes('00900123') && !url.includes('?'), url);
+		assert.deepEqual(JSON.parse(body), { caller: '100', number: '00900123' });
+	}
 
 	const svc = page.getByRole('form', { name: 'Service period' });
 	await svc.getByLabel('Switch to').selectOption('night1');
@@ -168,8 +191,35 @@ test('CoR: ARS route checked as you type, an account code whose PIN is never sho
 	assert.match(await row.innerText(), /verified/);
 	assert.match(await row.innerText(), /set/);
 	assert.ok(!(await page.content()).includes('86420135'), 'the PIN is nowhere in the page');
-	await page.locator('#cor-settings', { hasText: 'External calls per minute' }).waitFor();
+	await page.locator('#cor-settings', { hasText: 'Time zone of schedules' }).waitFor();
 	await shot(page, 'cor-more');
+});
+
+test('CoR: fraud limits checked as you type, saved over the configuration, back to it', { skip }, async () => {
+	await page.goto(`${base}/#/cor`);
+	const form = page.getByRole('form', { name: 'Fraud limits' });
+	await form.waitFor();
+	const conc = form.getByLabel('External calls at once, per extension');
+	assert.equal(await conc.inputValue(), '4');   // mod_cor's default: no attribute in this configuration
+	assert.match(await form.locator('[data-field="max_external_calls"]').innerText(), /From the configuration/);
+	await conc.fill('100001');
+	assert.match(await form.locator('[data-field="max_external_calls"] .error').innerText(),
+		/whole number from 0 \(no limit\) to 100000/);
+	await conc.fill('2');
+	assert.equal(await form.locator('[data-field="max_external_calls"] .error').innerText(), '');
+	await form.getByRole('button', { name: 'Save limits' }).click();
+	await page.locator('#notice', { hasText: 'Fraud limits saved.' }).waitFor();
+	const saved = page.getByRole('form', { name: 'Fraud limits' });
+	assert.equal(await saved.getByLabel('External calls at once, per extension').inputValue(), '2');
+	assert.match(await saved.locator('[data-field="max_external_calls"]').innerText(), /Saved here/);
+	assert.match(await saved.locator('[data-field="max_calls_per_minute"]').innerText(), /From the configuration/);
+	await shot(page, 'cor-limits');
+	const back = saved.getByRole('button', { name: "Use the configuration's limits" });
+	await back.click();
+	await saved.getByRole('button', { name: 'Click again to confirm' }).click();
+	await page.locator('#notice', { hasText: 'The fraud limits of the configuration apply again.' }).waitFor();
+	assert.equal(await page.getByRole('form', { name: 'Fraud limits' })
+		.getByLabel('External calls at once, per extension').inputValue(), '4');
 });
 
 test('no CSP violation or script error', () => {
