@@ -59,6 +59,10 @@ struct bw_call {
 	char *ring_trunk;          /* the trunk ringing now */
 	GPtrArray *tried;          /* trunks failed for this attempt, NULL-terminated */
 	guint routes;              /* call.route runs for this attempt */
+	/* delayed offer: the caller sent no SDP; the media service offers to
+	 * the callee and, once it answered, to the caller in its 200 */
+	gboolean late;
+	gboolean late_wait;        /* that 200 went out: the ACK's answer is due */
 };
 
 static GHashTable *calls;          /* id -> bw_call*, signalling thread */
@@ -208,6 +212,8 @@ void bw_channel_set_secure(bw_channel *ch, gboolean secure)
 	if (ch)
 		ch->secure = secure;
 }
+
+const char *bw_channel_peer(const bw_channel *ch) { return ch ? ch->peer : NULL; }
 
 void bw_channel_set_peer(bw_channel *ch, const char *peer)
 {
@@ -422,11 +428,20 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	char *offer = NULL;
 	c->target_srtp = a->target.srtp;
 	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	char why[BW_CALL_REASON_MAX] = "";
 	if (media && x->sdp) {
-		char why[BW_CALL_REASON_MAX] = "";
 		offer = media->offer(c, c->in, NULL, x->sdp, why, sizeof why);
 		if (!offer)
 			return attempt_fail(x, 488, "failed", "media refused: %s", why);
+	} else if (media && !x->sdp) {
+		/* a delayed offer: only the media service can offer for the
+		 * caller (without one, SDP is the drivers' business) */
+		if (!media->originate)
+			return attempt_fail(x, 488, "failed", "Delayed Offer Not Supported");
+		offer = media->originate(c, c->in, why, sizeof why);
+		if (!offer)
+			return attempt_fail(x, 488, "failed", "media cannot offer for a delayed "
+					    "offer: %s", why);
 	}
 	const char *number = a->target_number[0] ? a->target_number
 			     : a->target.number ? a->target.number : a->dialed;
@@ -713,6 +728,7 @@ bw_call *bw_call_incoming(bw_channel *in, const bw_party *caller, const char *di
 	bw_metric_add(metric(FALSE), 1);
 	call_enter(c);
 	c->offer = g_strdup(sdp_offer);
+	c->late = sdp_offer == NULL && bw_call_delayed_offer_ok();
 	attempt_ctx x = { .call = c, .sdp = c->offer };
 	gboolean ok = attempt_run(&x, type, c->dialed, NULL);
 	if (!ok) {
@@ -776,7 +792,9 @@ void bw_channel_ringing(bw_channel *out, int code, const char *sdp)
 		return;
 	if (out == c->out && c->state == CALL_RINGING) {
 		gboolean refused;
-		char *s = media_pass(c, FALSE, out, c->in, sdp, &refused);
+		/* delayed offer: the callee's early SDP is not the caller's to
+		 * see (it asked for an offer, which only the 200 carries) */
+		char *s = c->late ? NULL : media_pass(c, FALSE, out, c->in, sdp, &refused);
 		leg_driver_call(c->in, 0, code >= 180 && code <= 199 ? code : 180, s);
 		g_free(s);
 		if (!c->ringing) {
@@ -796,11 +814,19 @@ void bw_channel_answered(bw_channel *out, const char *sdp)
 		return;
 	/* a second answer (another fork) is the driver's to end, not ours */
 	if (out == c->out && c->state == CALL_RINGING) {
-		gboolean refused;
-		char *s = media_pass(c, FALSE, out, c->in, sdp, &refused);
-		if (refused) {
+		gboolean refused = FALSE;
+		char *s = NULL;
+		if (c->late && !sdp)
+			end_call(c, "failed", 488, "the callee answered a delayed-offer call's "
+				 "offer without SDP");
+		else
+			s = media_pass(c, FALSE, out, c->in, sdp, &refused);
+		if (c->state == CALL_ENDED) {
+			/* ended above */
+		} else if (refused) {
 			end_call(c, "failed", 488, "media refused the answer");
 		} else {
+			c->late_wait = c->late;
 			c->state = CALL_ANSWERED;
 			c->answer = g_get_real_time();
 			leg_driver_call(c->in, 1, 0, s);
@@ -865,7 +891,7 @@ void bw_channel_reoffer(bw_channel *ch, const char *sdp)
 	if (!c)
 		return;
 	bw_channel *other = other_leg(c, ch);
-	if (c->state != CALL_ANSWERED || !other) {
+	if (c->state != CALL_ANSWERED || !other || c->late_wait) {
 		g_warning("call %s: re-offer before the answer ignored", c->id);
 	} else {
 		gboolean refused;
@@ -899,6 +925,41 @@ void bw_channel_updated(bw_channel *ch, const char *sdp)
 			leg_driver_call(from, 1, 0, s);
 		g_free(s);
 	}
+	call_leave(c);
+}
+
+gboolean bw_call_delayed_offer_ok(void)
+{
+	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	return media && media->originate;
+}
+
+void bw_channel_late_answer(bw_channel *in, const char *sdp)
+{
+	bw_call *c = leg_call(in, "delayed-offer answer");
+	if (!c)
+		return;
+	if (in != c->in || !c->late_wait || !c->out) {
+		g_warning("call %s: an answer in an ACK nobody asked for ignored", c->id);
+		call_leave(c);
+		return;
+	}
+	c->late_wait = FALSE;
+	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	char why[BW_CALL_REASON_MAX] = "the media service is gone";
+	char *s = sdp && media ? media->answer(c, in, c->out, sdp, why, sizeof why) : NULL;
+	if (!s) {
+		char cause[BW_CALL_REASON_MAX];
+		if (!sdp)
+			g_strlcpy(cause, "delayed offer: the caller's ACK carried no SDP answer",
+				  sizeof cause);
+		else
+			g_snprintf(cause, sizeof cause, "delayed offer: the caller's answer in its "
+				   "ACK is unusable: %s", why);
+		g_warning("call %s: %s; ending the call", c->id, cause);
+		end_call(c, "failed", 488, cause);
+	}
+	g_free(s);
 	call_leave(c);
 }
 

@@ -152,6 +152,20 @@ typedef struct bw_media_v1 {
 	char *(*answer)(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
 			char *reason, gsize reason_len);
 	void  (*release)(bw_call *call);
+	/* (ABI minor 1, appended: a provider built before it has no such
+	 * member; the engine then refuses a delayed offer with 488.)
+	 * A delayed offer: the caller (leg `from`, the inbound one) sent no
+	 * SDP. Originate the first offer for a new outbound leg: the relay's
+	 * address, fresh ports, the provider's codec list and crypto per
+	 * bw_call_target_srtp (any previous outbound attempt is dropped).
+	 * Then, for that call only: the called leg's answer given to answer()
+	 * completes the called leg and returns an OFFER for the calling leg
+	 * (what the called leg accepted, with the caller's own crypto), which
+	 * the engine sends in the caller's 200; the caller's answer to it (in
+	 * its ACK) given to answer() from the calling leg to the called one
+	 * completes the calling leg and returns "" (nothing to relay). NULL
+	 * with a reason: refuse (488) or end the call. */
+	char *(*originate)(bw_call *call, bw_channel *from, char *reason, gsize reason_len);
 } bw_media_v1;
 
 const char *bw_call_id(const bw_call *call);
@@ -208,6 +222,21 @@ void   bw_call_set_max(guint max_calls);
  *   (its driver_data stays the driver's): answer *code and forget `in`.
  * - Report on an outbound leg only after originate has returned it. */
 /* ---- END call engine additions ---- */
+
+/* ---- delayed offer (ABI minor 1, appended) ----
+ * An inbound leg whose INVITE had no SDP is started with sdp_offer NULL
+ * in bw_call_incoming; the engine then has the media service originate
+ * the outbound leg's offer (a driver should not start such a call when
+ * bw_call_delayed_offer_ok() is FALSE: it answers 488 itself). The
+ * called party's answer becomes the offer sent to the caller in the
+ * answer (driver->answer); the caller's answer to it arrives in its ACK
+ * and the driver reports it with bw_channel_late_answer (sdp NULL: the
+ * ACK had none), outside any libre callback of the leg: the engine may
+ * end the call (both legs hung up) from this call. */
+gboolean bw_call_delayed_offer_ok(void);
+void     bw_channel_late_answer(bw_channel *in, const char *sdp);
+/* The peer address set with bw_channel_set_peer, or NULL. */
+const char *bw_channel_peer(const bw_channel *ch);
 
 G_END_DECLS
 #endif
