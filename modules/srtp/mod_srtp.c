@@ -8,7 +8,9 @@
  * for the target's leg while it is originated). Relay threads start in
  * start and stop in stop; `bulwarkctl media` lists the streams. Configuration:
  * <module name="srtp" ports="40000-40499" threads="2" rate-limit-factor="3"
- * replay-window="128" address="192.0.2.10"/>, see docs/srtp.md. */
+ * replay-window="128" address="192.0.2.10"><codecs>PCMU/8000 ...</codecs>
+ * </module> (the codecs offered when a caller sends no SDP, a delayed
+ * offer: the service's originate), see docs/srtp.md. */
 #include <bulwark/bulwark.h>
 #include <bulwark/call.h>
 #include <bulwark/ctl.h>
@@ -23,6 +25,7 @@
 typedef struct srtp_mod {
 	bw_relay_config cfg;
 	char addr[64];
+	char *codecs;                    /* <codecs>, checked; NULL: the default */
 	bw_relay *relay;
 	bw_anchor *anchor;               /* signalling thread */
 	gboolean ctl_added;
@@ -35,6 +38,24 @@ static gboolean srtp_conf_fail(GError **err, const bw_conf_node *n, const char *
 	g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%d: <module name=\"srtp\">: %s",
 		    bw_conf_file(n), bw_conf_line(n), what);
 	return FALSE;
+}
+
+/* <codecs> text, checked here so that a bad list fails at load time. */
+static gboolean srtp_conf_codecs(const bw_conf_node *n, srtp_mod *m, GError **err)
+{
+	const bw_conf_node *c = bw_conf_child(n, "codecs");
+	bw_sdp_codec list[BW_SDP_MAX_CODECS];
+	guint count = 0;
+	char why[160] = "";
+	if (!c)
+		return TRUE;
+	if (bw_sdp_codecs_parse(bw_conf_text(c), list, &count, why, sizeof why) != 0) {
+		g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%d: <codecs>: %s",
+			    bw_conf_file(c), bw_conf_line(c), why);
+		return FALSE;
+	}
+	m->codecs = g_strdup(bw_conf_text(c));
+	return TRUE;
 }
 
 static gboolean srtp_conf_read(const bw_conf_node *n, srtp_mod *m, GError **err)
@@ -66,7 +87,7 @@ static gboolean srtp_conf_read(const bw_conf_node *n, srtp_mod *m, GError **err)
 	m->cfg.rate_factor = (guint)factor;
 	m->cfg.replay_window = (guint)window;
 	m->cfg.event_interval_s = 10;
-	return TRUE;
+	return srtp_conf_codecs(n, m, err);
 }
 
 /* ---- the media service (signalling thread) ---- */
@@ -105,6 +126,21 @@ static char *srtp_answer(bw_call *call, bw_channel *from, bw_channel *to, const 
 	return bw_anchor_answer(m->anchor, bw_call_id(call), from, to, sdp, reason, reason_len);
 }
 
+/* A delayed offer: the caller sent none; we offer to the target. */
+static char *srtp_originate(bw_call *call, bw_channel *from, char *reason, gsize reason_len)
+{
+	srtp_mod *m = srtp_live;
+	const char *id = bw_call_id(call);
+	if (!m) {
+		g_strlcpy(reason, "the media relay is stopping", reason_len);
+		return NULL;
+	}
+	bw_anchor_policy(m->anchor, id, 0, bw_channel_srtp(from));
+	bw_anchor_policy(m->anchor, id, 1, bw_call_target_srtp(call));
+	return bw_anchor_originate(m->anchor, id, from, bw_channel_peer(from), reason,
+				   reason_len);
+}
+
 static void srtp_release(bw_call *call)
 {
 	srtp_mod *m = srtp_live;
@@ -113,7 +149,8 @@ static void srtp_release(bw_call *call)
 	bw_anchor_release(m->anchor, bw_call_id(call));
 }
 
-static const bw_media_v1 srtp_media = { srtp_offer, srtp_answer, srtp_release };
+static const bw_media_v1 srtp_media = { srtp_offer, srtp_answer, srtp_release,
+					srtp_originate };
 
 /* ---- bulwarkctl media ---- */
 
@@ -145,6 +182,7 @@ static void srtp_free(srtp_mod *m)
 {
 	bw_anchor_free(m->anchor);
 	bw_relay_free(m->relay);
+	g_free(m->codecs);
 	g_free(m);
 }
 
@@ -154,6 +192,7 @@ static int srtp_init(bw_module *mod)
 	srtp_mod *m = g_new0(srtp_mod, 1);
 	if (!srtp_conf_read(bw_module_conf(mod), m, &err)) {
 		g_warning("srtp: init: %s", err->message);
+		g_free(m->codecs);
 		g_free(m);
 		return EINVAL;
 	}
@@ -184,6 +223,8 @@ static int srtp_start(bw_module *mod)
 		return EIO;
 	}
 	m->anchor = bw_anchor_new(m->relay, m->addr, srtp_secure);
+	if (m->codecs)
+		(void)bw_anchor_set_codecs(m->anchor, m->codecs, NULL, 0);   /* checked at init */
 	int rc = bw_sig_call_sync(srtp_attach, m, 5000);
 	if (rc == ESHUTDOWN)
 		srtp_attach(m);

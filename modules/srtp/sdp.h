@@ -75,4 +75,24 @@ const bw_sdp_crypto *bw_sdp_crypto_first(const bw_sdp_media *m);
 /* The crypto line of m with this tag, or NULL. */
 const bw_sdp_crypto *bw_sdp_crypto_tag(const bw_sdp_media *m, guint tag);
 
+/* ---- originated offers (sdpoffer.c): a delayed offer ----
+ * The codecs offered when no party offered first, in preference order:
+ * "NAME/RATE[/CHANNELS]" separated by spaces or commas (at most
+ * BW_SDP_MAX_CODECS, at least one that is not telephone-event). Payload
+ * types: RFC 3551's static ones (PCMU 0, GSM 3, G723 4, PCMA 8, G722 9,
+ * L16 10/11, G729 18), otherwise dynamic from 96 (telephone-event 101). */
+#define BW_SDP_MAX_CODECS  16
+#define BW_SDP_CODEC_NAME  32
+#define BW_SDP_CODECS_DEFAULT "PCMU/8000 PCMA/8000 G722/8000 telephone-event/8000"
+typedef struct bw_sdp_codec {
+	char name[BW_SDP_CODEC_NAME];
+	guint rate, channels, pt;
+} bw_sdp_codec;
+/* 0, or EINVAL with a reason naming the entry at fault. */
+int  bw_sdp_codecs_parse(const char *list, bw_sdp_codec *out, guint *n, char *reason,
+			 gsize reason_len);
+/* A one-section audio offer (g_free) listing the codecs, at 0.0.0.0 port
+ * 9: a template that bw_sdp_parse reads and bw_sdp_write fills in. */
+char *bw_sdp_offer_text(const bw_sdp_codec *codecs, guint n, guint64 session_id);
+
 #endif

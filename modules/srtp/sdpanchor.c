@@ -21,11 +21,17 @@ typedef struct anchor_leg {
 	char addr[BW_SDP_ADDR_MAX];         /* ours, as written for this leg */
 } anchor_leg;
 
+/* A delayed offer's progress: our offer to the called leg awaits its
+ * answer, then our offer to the calling leg awaits the ACK's answer. */
+typedef enum { LATE_NONE = 0, LATE_CALLEE, LATE_CALLER } anchor_late;
+
 typedef struct anchor_call {
 	char id[64];
 	anchor_leg leg[2];
 	int offerer;                        /* leg whose offer awaits or got an answer */
 	bw_relay_stream *stream[BW_SDP_MAX_MEDIA];
+	anchor_late late;
+	char hint[BW_SDP_ADDR_MAX];         /* delayed offer: the caller's signalling address */
 } anchor_call;
 
 struct bw_anchor {
@@ -33,6 +39,8 @@ struct bw_anchor {
 	char addr[BW_SDP_ADDR_MAX];
 	bw_anchor_secure_fn secure;
 	GHashTable *calls;                  /* id -> anchor_call* */
+	bw_sdp_codec codecs[BW_SDP_MAX_CODECS];   /* originated offers */
+	guint n_codecs;
 };
 
 static const srtpc_suite anchor_suites[ANCHOR_SUITES] = {
@@ -84,6 +92,7 @@ bw_anchor *bw_anchor_new(bw_relay *relay, const char *addr, bw_anchor_secure_fn 
 	a->secure = secure;
 	g_strlcpy(a->addr, addr ? addr : "", sizeof a->addr);
 	a->calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, anchor_call_free);
+	(void)bw_sdp_codecs_parse(BW_SDP_CODECS_DEFAULT, a->codecs, &a->n_codecs, NULL, 0);
 	return a;
 }
 
@@ -291,20 +300,27 @@ static gboolean anchor_remote(bw_relay_leg *n, const bw_sdp_media *m, char *reas
 	return TRUE;
 }
 
+/* A new outbound attempt: whatever a previous one left is dropped. */
+static void anchor_attempt(anchor_call *c, void *from)
+{
+	bw_srtp_policy p = c->leg[1].policy;
+	for (guint i = 0; i < BW_SDP_MAX_MEDIA; i++) {
+		bw_relay_stream_remove(c->stream[i]);
+		c->stream[i] = NULL;
+	}
+	anchor_leg_clear(&c->leg[1]);
+	c->leg[1].policy = p;
+	c->leg[0].ch = from;
+	c->late = LATE_NONE;
+}
+
 char *bw_anchor_offer(bw_anchor *a, const char *call_id, void *from, void *to,
 		      const char *sdp, char *reason, gsize rl)
 {
 	anchor_call *c = anchor_call_get(a, call_id, TRUE);
 	guint f;
 	if (!to) {
-		bw_srtp_policy p = c->leg[1].policy;
-		for (guint i = 0; i < BW_SDP_MAX_MEDIA; i++) {
-			bw_relay_stream_remove(c->stream[i]);
-			c->stream[i] = NULL;
-		}
-		anchor_leg_clear(&c->leg[1]);   /* a previous outbound attempt */
-		c->leg[1].policy = p;
-		c->leg[0].ch = from;
+		anchor_attempt(c, from);
 		f = 0;
 	} else if (from == c->leg[0].ch && to == c->leg[1].ch) {
 		f = 0;
@@ -349,6 +365,9 @@ char *bw_anchor_offer(bw_anchor *a, const char *call_id, void *from, void *to,
 }
 
 /* ---- answers ---- */
+
+static char *bw_anchor_late_answer(bw_anchor *a, anchor_call *c, const char *sdp,
+				   char *reason, gsize rl);
 
 /* Leg a's answer for media i against what we offered it. */
 static gboolean anchor_take_answer(anchor_call *c, guint a, guint i, const bw_sdp_media *m,
@@ -478,6 +497,8 @@ char *bw_anchor_answer(bw_anchor *a, const char *call_id, void *from, void *to,
 	if (from != c->leg[ans].ch || to != c->leg[c->offerer].ch)
 		return anchor_fail(reason, rl, "call %s: an answer from a leg not offered to",
 				   call_id);
+	if (c->late != LATE_NONE)
+		return bw_anchor_late_answer(a, c, sdp, reason, rl);
 	bw_sdp s;
 	bw_sdp_out out[BW_SDP_MAX_MEDIA] = { { 0 } };
 	bw_sdp_crypto mine[BW_SDP_MAX_MEDIA];
@@ -500,6 +521,149 @@ char *bw_anchor_answer(bw_anchor *a, const char *call_id, void *from, void *to,
 	res = bw_sdp_write(&s, og->addr, out);
 out:
 	explicit_bzero(mine, sizeof mine);
+	bw_sdp_clear(&s);
+	return res;
+}
+
+/* ---- delayed offer: we offer to both legs ---- */
+
+int bw_anchor_set_codecs(bw_anchor *a, const char *list, char *reason, gsize rl)
+{
+	bw_sdp_codec c[BW_SDP_MAX_CODECS];
+	guint n = 0;
+	int rc = bw_sdp_codecs_parse(list, c, &n, reason, rl);
+	if (rc)
+		return rc;
+	memcpy(a->codecs, c, sizeof c);
+	a->n_codecs = n;
+	return 0;
+}
+
+/* "udp:192.0.2.7:5060", "tls:[2001:db8::1]:5061" -> the IP, or "". */
+static void anchor_peer_ip(const char *peer, char *out, gsize len)
+{
+	const char *p = peer ? strchr(peer, ':') : NULL;
+	out[0] = 0;
+	if (!p)
+		return;
+	p++;
+	const char *end = *p == '[' ? strchr(++p, ']') : strrchr(p, ':');
+	gsize n = end ? (gsize)(end - p) : strlen(p);
+	if (n < len) {
+		memcpy(out, p, n);
+		out[n] = 0;
+	}
+}
+
+/* Media i offered to leg l: its ports and, unless off, every suite. */
+static gboolean anchor_late_media(bw_anchor *a, anchor_call *c, guint l, guint i,
+				  bw_sdp_out *out, char *reason, gsize rl)
+{
+	anchor_leg *g = &c->leg[l];
+	int rc = anchor_ports(a, c, l, i, TRUE);
+	if (!rc && g->policy != BW_SRTP_OFF)
+		rc = anchor_local_offer(g, i);
+	if (rc)
+		return !!anchor_fail(reason, rl, "no relay port or key for media %u of %s: %s",
+				     i + 1, anchor_leg_name(l), g_strerror(rc));
+	*out = (bw_sdp_out){ g->port[i], g->port[i] + 1, TRUE, g->policy == BW_SRTP_MANDATORY,
+			     g->policy == BW_SRTP_OFF ? NULL : g->local[i],
+			     g->policy == BW_SRTP_OFF ? 0 : g->n_local[i] };
+	return TRUE;
+}
+
+char *bw_anchor_originate(bw_anchor *a, const char *call_id, void *from, const char *peer,
+			  char *reason, gsize rl)
+{
+	anchor_call *c = anchor_call_get(a, call_id, TRUE);
+	bw_srtp_policy p0 = c->leg[0].policy;
+	anchor_attempt(c, from);
+	anchor_leg_clear(&c->leg[0]);   /* nothing of the caller's yet */
+	c->leg[0].policy = p0;
+	c->leg[0].ch = from;
+	guint64 sid = g_get_real_time() / G_USEC_PER_SEC;
+	g_autofree char *text = bw_sdp_offer_text(a->codecs, a->n_codecs, sid);
+	/* the template stands for the caller's offer: what the called leg
+	 * answers is checked against it like against a real one */
+	if (bw_sdp_parse(text, &c->leg[0].offer, reason, rl) != 0)
+		return NULL;
+	anchor_peer_ip(peer, c->hint, sizeof c->hint);
+	anchor_leg *g = &c->leg[1];
+	anchor_local(a, c->hint[0] ? c->hint : NULL, g->addr, sizeof g->addr);
+	bw_sdp_out out[BW_SDP_MAX_MEDIA] = { { 0 } };
+	if (!anchor_late_media(a, c, 1, 0, &out[0], reason, rl))
+		return NULL;
+	c->offerer = 0;
+	c->late = LATE_CALLEE;
+	return bw_sdp_write(&c->leg[0].offer, g->addr, out);
+}
+
+/* The called leg answered our offer: that leg is done; what it accepted
+ * becomes our offer to the caller, with the caller's own ports and crypto. */
+static char *anchor_late_callee(bw_anchor *a, anchor_call *c, bw_sdp *s, char *reason,
+				gsize rl)
+{
+	bw_sdp_out out[BW_SDP_MAX_MEDIA] = { { 0 } };
+	guint active = 0;
+	for (guint i = 0; i < s->n_media; i++) {
+		const bw_sdp_media *m = &s->media[i];
+		if (!anchor_active(m) || !c->leg[1].port[i])
+			continue;
+		if (!anchor_take_answer(c, 1, i, m, reason, rl) ||
+		    !anchor_late_media(a, c, 0, i, &out[i], reason, rl))
+			return NULL;
+		active++;
+	}
+	if (!active)
+		return anchor_fail(reason, rl, "the called leg accepted no media section of our "
+				   "offer (no common codec)");
+	anchor_local(a, c->hint[0] ? c->hint : NULL, c->leg[0].addr, sizeof c->leg[0].addr);
+	c->late = LATE_CALLER;
+	c->offerer = 1;   /* the caller's answer comes from leg 0 to leg 1 */
+	return bw_sdp_write(s, c->leg[0].addr, out);
+}
+
+/* The caller's answer (its ACK) to our offer: both legs known, streams. */
+static char *anchor_late_caller(bw_anchor *a, anchor_call *c, bw_sdp *s, char *reason,
+				gsize rl)
+{
+	gboolean active[BW_SDP_MAX_MEDIA] = { FALSE };
+	guint n = 0;
+	for (guint i = 0; i < s->n_media; i++) {
+		active[i] = anchor_active(&s->media[i]) && c->leg[0].port[i] && c->leg[1].port[i];
+		if (!active[i])
+			continue;
+		if (!anchor_take_answer(c, 0, i, &s->media[i], reason, rl))
+			return NULL;
+		int rc = anchor_commit(a, c, i);
+		if (rc)
+			return anchor_fail(reason, rl, "the relay cannot take media %u: %s", i + 1,
+					   g_strerror(rc));
+		n++;
+	}
+	if (!n)
+		return anchor_fail(reason, rl, "the calling leg refused every media section of "
+				   "our offer (no common codec)");
+	anchor_report(a, c, active);
+	c->late = LATE_NONE;
+	return g_strdup("");
+}
+
+static char *bw_anchor_late_answer(bw_anchor *a, anchor_call *c, const char *sdp,
+				   char *reason, gsize rl)
+{
+	bw_sdp s;
+	char *res = NULL;
+	if (bw_sdp_parse(sdp, &s, reason, rl) != 0)
+		return NULL;
+	guint offered = c->leg[0].offer.n_media;
+	if (s.n_media != offered)
+		anchor_fail(reason, rl, "the answer has %u media sections, our offer %u",
+			    s.n_media, offered);
+	else if (c->late == LATE_CALLEE)
+		res = anchor_late_callee(a, c, &s, reason, rl);
+	else
+		res = anchor_late_caller(a, c, &s, reason, rl);
 	bw_sdp_clear(&s);
 	return res;
 }
