@@ -9,7 +9,12 @@
  * dispatch handlers return false for them. The SDP is passed on as it
  * came; a re-INVITE is answered at once from what the leg last relayed
  * (sipsess wants the answer synchronously) and travels on to the other
- * party as a new offer. */
+ * party as a new offer. An INVITE without SDP (delayed offer) is taken
+ * only when the media service can originate offers
+ * (bw_call_delayed_offer_ok, else 488 "Delayed Offer Not Supported"):
+ * the engine then hands us an offer for our 200, and libre's sipsess
+ * gives the caller's answer in its ACK to our answer handler, which
+ * reports it (bw_channel_late_answer) once libre is done with the ACK. */
 #define G_LOG_DOMAIN SIP_LOG_DOMAIN
 #include <errno.h>
 #include <string.h>
@@ -42,6 +47,7 @@ sip_leg *b2b_leg_new(bool inbound)
 
 	leg->inbound = inbound;
 	tmr_init(&leg->ring_tmr);
+	tmr_init(&leg->ack_tmr);
 	g_hash_table_add(b2b_legs, leg);
 	return leg;
 }
@@ -64,6 +70,7 @@ void b2b_leg_free(sip_leg *leg)
 	if (leg->key)
 		g_hash_table_remove(b2b_pending, leg->key);
 	tmr_cancel(&leg->ring_tmr);
+	tmr_cancel(&leg->ack_tmr);
 	if (leg->forks)
 		g_ptr_array_free(leg->forks, TRUE);
 	if (leg->inbound)
@@ -75,6 +82,7 @@ void b2b_leg_free(sip_leg *leg)
 	g_free(leg->from_name);
 	g_free(leg->offer);
 	g_free(leg->sent_sdp);
+	g_free(leg->ack_sdp);
 	g_free(leg);
 }
 
@@ -135,13 +143,31 @@ static int b2b_in_offer(struct mbuf **descp, const struct sip_msg *msg, void *ar
 	return b2b_offer_common(arg, descp, msg);
 }
 
+/* The ACK's answer to the offer in our 200 (delayed offer), or none. */
+static void b2b_in_late_ack(void *arg)
+{
+	sip_leg *leg = arg;
+	g_autofree char *sdp = leg->ack_sdp;
+
+	leg->ack_sdp = NULL;
+	bw_channel_late_answer(leg->ch, sdp);   /* may end the call and free leg */
+}
+
 static int b2b_in_answer(const struct sip_msg *msg, void *arg)
 {
 	sip_leg *leg = arg;
 	g_autofree char *sdp = b2b_body(msg);
 
-	if (b2b_leg_live(leg) && leg->answered && sdp)
+	if (!b2b_leg_live(leg) || !leg->answered)
+		return 0;
+	if (leg->late && !leg->ack_seen) {
+		/* libre goes on with this session after we return: report later */
+		leg->ack_seen = true;
+		leg->ack_sdp = g_steal_pointer(&sdp);
+		tmr_start(&leg->ack_tmr, 0, b2b_in_late_ack, leg);
+	} else if (sdp) {
 		bw_channel_updated(leg->ch, sdp);
+	}
 	return 0;
 }
 
@@ -438,6 +464,7 @@ static void b2b_in_start(const struct sip_msg *msg, b2b_caller *caller, const ch
 	bw_call *call;
 
 	leg->invite = mem_ref((void *) msg);
+	leg->late = sdp == NULL;
 	leg->key = key;
 	g_hash_table_insert(b2b_pending, leg->key, leg);
 	leg->ch = bw_channel_new("sip", leg);
@@ -475,9 +502,9 @@ static bool b2b_invite(const struct sip_msg *msg)
 	(void) sip_reply(sip_mod->sip, msg, 100, "Trying");
 	dialed = b2b_dialed(msg);
 	sdp = b2b_body(msg);
-	if (dialed == NULL || sdp == NULL) {
-		/* a delayed offer (no SDP) cannot be bridged with libre 1.1.0's
-		 * sipsess: docs/sip.md, "Delayed offer" */
+	if (dialed == NULL || (sdp == NULL && !bw_call_delayed_offer_ok())) {
+		/* a delayed offer (no SDP) needs the media service to offer for
+		 * the caller: docs/sip.md, "Delayed offer" */
 		(void) sip_treply(NULL, sip_mod->sip, msg, dialed ? 488 : 404,
 				  dialed ? "Delayed Offer Not Supported" : "Not Found");
 		g_free(key);

@@ -41,6 +41,12 @@ struct sip_leg {
 	int best_code;
 	char best_reason[64];
 	bool early_media;
+	/* inbound, delayed offer (INVITE without SDP): our 200 carries the
+	 * offer, the ACK the answer, reported from ack_tmr (outside libre's
+	 * ACK handling, since the engine may end the call on it) */
+	bool late, ack_seen;
+	struct tmr ack_tmr;
+	char *ack_sdp;
 	/* both */
 	struct sipsess *sess;     /* inbound: ours; outbound: the winner's */
 	char *sent_sdp;           /* what this party last got from us */

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Delayed offer (an INVITE without SDP) through bulwarkd, with real peers.
+The callers are sipp scenarios on IP-authenticated trunk peers dialling a
+DID; the callee is a baresip phone (extension 101, SRTP mandatory, auto
+answer) whose SIP trace shows the INVITE it got.
+
+- Trunk with "srtp":"off": the phone gets bulwarkd's own offer (the relay's
+  address and a port of the range, RTP/SAVP with a=crypto for the four
+  suites, codecs 0 8 9 101); the caller's 200 carries an offer in plain
+  RTP/AVP (no a=crypto) built from what the phone accepted; the caller's
+  ACK answers it. During the call `bulwarkctl media` shows an RTP leg and
+  an SRTP leg with packets both ways (the caller echoes the phone's media,
+  sipp -rtp_echo) and `bulwarkctl calls` secure=no/yes; the record says
+  secure=no/yes.
+- Trunk with "srtp":"mandatory": the 200's offer is RTP/SAVP with
+  a=crypto; the ACK answers with SRTP; secure=yes/yes.
+- An ACK without SDP: bulwarkd sends BYE to the caller (sipp waits for
+  it) and to the phone (CALL_CLOSED); the call record gives the cause.
+- Without the srtp module: 488 Delayed Offer Not Supported, as before.
+Needs the sip and srtp modules, sipp and baresip (srtp.so)."""
+import json, os, random, re, shutil, socket, subprocess, tempfile, time
+import baresipfix
+from bwtest import Tap, Daemon, pick_port, src
+from baresipfix import Baresip
+from sipraw import ext_json
+
+t = Tap()
+port = pick_port(socket.SOCK_DGRAM)
+lo = 2 * random.randrange(5000, 9900)
+hi = lo + 99
+SIP = ('<module name="sip"><transport type="udp" listen="127.0.0.1:{p}"/>'
+       '<auth algorithms="MD5"/></module>').format(p=port)
+MODS = SIP + '<module name="srtp" ports="{lo}-{hi}" threads="1"/>'.format(lo=lo, hi=hi)
+PLAIN_IP, SEC_IP = "127.0.0.4", "127.0.0.5"   # the callers, trusted by address
+DID = "5552000"
+
+
+class TracedPhone(Baresip):
+    """SRTP mandatory (SDES), auto answer, SIP trace (-s) in its output."""
+    def __init__(self, *a, **kw):
+        super().__init__(*a, extra_account=";answermode=auto", **kw)
+        path = os.path.join(self.dir, "accounts")
+        with open(path) as f:
+            acc = f.read()
+        with open(path, "w") as f:
+            f.write(acc.replace("mediaenc=;", "mediaenc=srtp-mand;"))
+
+    def _config(self):
+        return super()._config() + "module srtp.so\n"
+
+    def start(self):
+        real = baresipfix.subprocess.Popen
+
+        def traced(args, **kw):
+            return real(list(args) + ["-s"], **kw)
+        baresipfix.subprocess.Popen = traced
+        try:
+            return super().start()
+        finally:
+            baresipfix.subprocess.Popen = real
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def pick_udp(ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ip, 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_until(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.1)
+    return pred()
+
+
+def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
+    err = os.path.join(tmp, scenario + ".err")
+    cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
+           "-p", str(pick_udp(ip)), "-s", DID, "-m", "1", "-timeout", str(timeout),
+           "-timeout_error", "-nostdin", "-trace_err", "-error_file", err] + list(args) + \
+          ["127.0.0.1:%d" % port]
+    if background:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
+    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(err)[-1500:]
+
+
+def sipp_wait(p, tmp, scenario):
+    try:
+        rc = p.wait(40)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+    return rc, read(os.path.join(tmp, scenario + ".err"))[-1500:]
+
+
+def message(trace, first_line_re):
+    """The first SIP message in a trace whose first line matches."""
+    m = re.search(r"(?ms)^(" + first_line_re + r".*?)(?=^-{5,}|^\S+ \S+ SIP/2\.0|^SIP/2\.0|\Z)",
+                  trace)
+    return m.group(1) if m else ""
+
+
+def provision(d):
+    rec = json.loads(ext_json("101", "bob", "test", "pw-bob", 3))
+    rec["srtp"] = "mandatory"
+    rcs = [d.ctl("store", "put", "ext/101", json.dumps(rec))[0],
+           d.ctl("store", "put", "route/did/" + DID, json.dumps({"extension": "101"}))[0]]
+    for name, ip, srtp in (("lateoff", PLAIN_IP, "off"), ("latesec", SEC_IP, "mandatory")):
+        trunk = {"driver": "sip", "mode": "peer", "address": ip,
+                 "proxy": "sip:%s:%d" % (ip, pick_udp(ip)), "transport": "udp", "srtp": srtp}
+        rcs.append(d.ctl("store", "put", "trunk/" + name, json.dumps(trunk))[0])
+    up = wait_until(lambda: all(any(l.startswith(n + "\t") for l in d.ctl("trunks")[1].splitlines())
+                                for n in ("lateoff", "latesec")), 5)
+    t.ok(rcs == [0] * 4 and up, "extension 101 (srtp mandatory), DID %s, trunks lateoff "
+         "(srtp off) and latesec (srtp mandatory) provisioned" % DID, str(rcs))
+
+
+def answered_line(d, flags):
+    return next((l for l in d.ctl("calls")[1].splitlines()
+                 if " answered " in l and flags in l), None)
+
+
+def leg_counts(d):
+    """{leg: (srtp?, rx, tx)} of the one stream."""
+    out = {}
+    for l in d.ctl("media")[1].splitlines():
+        m = re.search(r" leg (\d) port \d+ peer \S+ (srtp|rtp) rx (\d+) tx (\d+)", l)
+        if m:
+            out[int(m.group(1))] = (m.group(2) == "srtp", int(m.group(3)), int(m.group(4)))
+    return out
+
+
+def check_phone_offer(phone):
+    invite = message(phone.output(), r"INVITE sip:")
+    m = re.search(r"m=audio (\d+) (\S+) ([0-9 ]+)", invite)
+    c = re.search(r"c=IN IP4 (\S+)", invite)
+    crypto = re.findall(r"a=crypto:\d+ (\S+) inline:", invite)
+    ok = (m is not None and c is not None and c.group(1) == "127.0.0.1" and
+          lo <= int(m.group(1)) <= hi and m.group(2) == "RTP/SAVP" and
+          m.group(3).split() == ["0", "8", "9", "101"] and
+          sorted(crypto) == sorted(["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
+                                    "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]))
+    t.ok(ok, "the phone got bulwarkd's offer: 127.0.0.1, a relay port (%d-%d), RTP/SAVP with "
+         "a=crypto for the four suites, codecs 0 8 9 101" % (lo, hi), invite[:1500])
+
+
+def call_plain(d, tmp, phone):
+    """Trunk srtp off -> phone srtp mandatory; media echoed by the caller."""
+    trace = os.path.join(tmp, "late_plain.log")
+    media = pick_udp(PLAIN_IP)
+    p = sipp(tmp, "uac_late.xml", PLAIN_IP, "-mi", PLAIN_IP, "-mp", str(media), "-rtp_echo",
+             "-trace_msg", "-message_file", trace, background=True)
+    line = wait_until(lambda: answered_line(d, "no/yes"), 15)
+    t.ok(line is not None, "delayed offer from the plain trunk: answered, bulwarkctl calls "
+         "says secure=no/yes once the ACK's answer came", d.ctl("calls")[1] + d.output()[-3000:])
+    flows = wait_until(lambda: (lambda c: len(c) == 2 and all(v[1] > 10 and v[2] > 10
+                                                             for v in c.values()) and c)(
+        leg_counts(d)), 5)
+    c = leg_counts(d)
+    t.ok(flows and not c[0][0] and c[1][0], "bulwarkctl media: the caller's leg RTP, the "
+         "phone's SRTP, packets both ways on both (the caller echoes the phone)",
+         d.ctl("media")[1])
+    rc, err = sipp_wait(p, tmp, "uac_late.xml")
+    t.ok(rc == 0, "the caller got an offer in the 200, ACKed with its answer and hung up "
+         "(sipp exit 0)", err)
+    msgs = read(trace)
+    ok200 = message(msgs, r"SIP/2\.0 200 OK")
+    m = re.search(r"m=audio (\d+) (\S+) ([0-9 ]+)", ok200)
+    t.ok(m is not None and m.group(2) == "RTP/AVP" and "a=crypto" not in ok200 and
+         "c=IN IP4 127.0.0.1" in ok200 and lo <= int(m.group(1)) <= hi and
+         set(m.group(3).split()) <= {"0", "8", "9", "101"} and
+         ("0" in m.group(3).split() or "8" in m.group(3).split()),
+         "the caller's 200 is an offer in plain RTP/AVP from the relay with the codecs "
+         "the phone accepted", ok200[:1500] or msgs[-1500:])
+    check_phone_offer(phone)
+    phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
+    cdr = wait_until(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
+                                   if "0612345678 -> 101 answered" in l), None), 5)
+    t.ok(cdr is not None and "secure=no/yes" in cdr, "the call record says answered, "
+         "secure=no/yes", d.ctl("cdr")[1])
+
+
+def call_srtp(d, tmp, phone):
+    trace = os.path.join(tmp, "late_srtp.log")
+    p = sipp(tmp, "uac_late_srtp.xml", SEC_IP, "-mi", SEC_IP, "-mp", str(pick_udp(SEC_IP)),
+             "-trace_msg", "-message_file", trace, background=True)
+    line = wait_until(lambda: answered_line(d, "yes/yes"), 15)
+    t.ok(line is not None, "delayed offer from the SRTP trunk: secure=yes/yes",
+         d.ctl("calls")[1] + d.output()[-3000:])
+    rc, err = sipp_wait(p, tmp, "uac_late_srtp.xml")
+    t.ok(rc == 0, "the SRTP caller's call went through (sipp exit 0)", err)
+    ok200 = message(read(trace), r"SIP/2\.0 200 OK")
+    t.ok(re.search(r"m=audio \d+ RTP/SAVP ", ok200) is not None and
+         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" in ok200,
+         "the SRTP trunk's 200 is an RTP/SAVP offer with a=crypto", ok200[:1500])
+    phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
+    cdr = d.ctl("cdr")[1]
+    t.ok(any("0612345678 -> 101 answered" in l and "secure=yes/yes" in l
+             for l in cdr.splitlines()), "the call record says secure=yes/yes", cdr)
+
+
+def call_no_answer(d, tmp, phone):
+    rc, out = sipp(tmp, "uac_late_noanswer.xml", PLAIN_IP)
+    t.ok(rc == 0, "an ACK without SDP: bulwarkd sends the caller a BYE", out)
+    closed = phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
+    t.ok(closed is not None, "... and the phone a BYE (CALL_CLOSED)", phone.output()[-2000:])
+    cdr = wait_until(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
+                                   if "no SDP answer" in l), None), 5)
+    t.ok(cdr is not None, "the call record gives the cause (no SDP answer in the ACK)",
+         d.ctl("cdr")[1])
+    t.ok("ACK carried no SDP answer; ending the call" in d.output(), "bulwarkd logs why it ended the call",
+         d.output()[-2000:])
+
+
+def without_media(tmp):
+    with Daemon(t, modules=SIP) as d:
+        trunk = {"driver": "sip", "mode": "peer", "address": PLAIN_IP,
+                 "proxy": "sip:%s:%d" % (PLAIN_IP, pick_udp(PLAIN_IP)), "transport": "udp",
+                 "srtp": "off"}
+        d.ctl("store", "put", "trunk/lateoff", json.dumps(trunk))
+        d.ctl("store", "put", "route/did/" + DID, json.dumps({"extension": "101"}))
+        wait_until(lambda: "lateoff\t" in d.ctl("trunks")[1], 5)
+        trace = os.path.join(tmp, "late_488.log")
+        rc, out = sipp(tmp, "uac_late_488.xml", PLAIN_IP, "-trace_msg", "-message_file", trace)
+        t.ok(rc == 0 and "488 Delayed Offer Not Supported" in read(trace),
+             "without the srtp module: 488 Delayed Offer Not Supported", out + read(trace)[-800:])
+        t.ok(d.ctl("cdr")[1].strip() == "" or DID not in d.ctl("cdr")[1],
+             "... before any call record", d.ctl("cdr")[1])
+
+
+def main():
+    if not shutil.which("sipp") or not shutil.which("baresip"):
+        t.ok(True, "delayed offer # SKIP sipp or baresip is not installed")
+        return
+    tmp = tempfile.mkdtemp(prefix="bwlate-")
+    try:
+        with Daemon(t, modules=MODS) as d:
+            provision(d)
+            with TracedPhone(t, "bob", "pw-bob", "127.0.0.1", port) as phone:
+                t.ok(phone.wait_registered(10), "phone 101 registered (SRTP, auto answer)")
+                call_plain(d, tmp, phone)
+                call_srtp(d, tmp, phone)
+                call_no_answer(d, tmp, phone)
+            wait_until(lambda: d.ctl("media")[1].startswith("streams 0"), 10)
+            t.ok(d.ctl("media")[1].startswith("streams 0"), "no stream left after the calls",
+                 d.ctl("media")[1])
+        without_media(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+main()
+t.done()
