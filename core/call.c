@@ -110,6 +110,13 @@ static bw_metric *metric(gboolean active)
 	return active ? m_active : m_total;
 }
 
+/* The media service: version 2 (with the delayed offer) or version 1. */
+static const bw_media_v1 *media_get(void)
+{
+	const bw_media_v2 *m2 = bw_service_lookup("media", 2);
+	return m2 ? &m2->v1 : bw_service_lookup("media", 1);
+}
+
 static const bw_channel_driver *driver_get(const char *name)
 {
 	g_mutex_lock(&drivers_lock);
@@ -344,7 +351,7 @@ static void end_call(bw_call *c, const char *disposition, int code, const char *
 			leg_hangup(ch, answered ? 0 : code, cause);
 	}
 	publish_ended(c);
-	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	const bw_media_v1 *media = media_get();
 	if (media && media->release)
 		media->release(c);
 	g_hash_table_remove(calls, c->id);
@@ -427,7 +434,7 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 		return attempt_fail(x, 480, "failed", "%s is not reachable", a->target.id);
 	char *offer = NULL;
 	c->target_srtp = a->target.srtp;
-	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	const bw_media_v1 *media = media_get();
 	char why[BW_CALL_REASON_MAX] = "";
 	if (media && x->sdp) {
 		offer = media->offer(c, c->in, NULL, x->sdp, why, sizeof why);
@@ -436,9 +443,10 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 	} else if (media && !x->sdp) {
 		/* a delayed offer: only the media service can offer for the
 		 * caller (without one, SDP is the drivers' business) */
-		if (!media->originate)
+		const bw_media_v2 *m2 = bw_service_lookup("media", 2);
+		if (!m2 || !m2->originate)
 			return attempt_fail(x, 488, "failed", "Delayed Offer Not Supported");
-		offer = media->originate(c, c->in, why, sizeof why);
+		offer = m2->originate(c, c->in, why, sizeof why);
 		if (!offer)
 			return attempt_fail(x, 488, "failed", "media cannot offer for a delayed "
 					    "offer: %s", why);
@@ -758,7 +766,7 @@ static bw_call *leg_call(bw_channel *ch, const char *what)
 static char *media_pass(bw_call *c, gboolean offer, bw_channel *from, bw_channel *to,
 			const char *sdp, gboolean *refused)
 {
-	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	const bw_media_v1 *media = media_get();
 	*refused = FALSE;
 	if (!media || !sdp)
 		return g_strdup(sdp);
@@ -930,7 +938,7 @@ void bw_channel_updated(bw_channel *ch, const char *sdp)
 
 gboolean bw_call_delayed_offer_ok(void)
 {
-	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	const bw_media_v2 *media = bw_service_lookup("media", 2);
 	return media && media->originate;
 }
 
@@ -945,7 +953,7 @@ void bw_channel_late_answer(bw_channel *in, const char *sdp)
 		return;
 	}
 	c->late_wait = FALSE;
-	const bw_media_v1 *media = bw_service_lookup("media", 1);
+	const bw_media_v1 *media = media_get();
 	char why[BW_CALL_REASON_MAX] = "the media service is gone";
 	char *s = sdp && media ? media->answer(c, in, c->out, sdp, why, sizeof why) : NULL;
 	if (!s) {

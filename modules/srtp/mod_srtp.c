@@ -1,7 +1,7 @@
 /* mod_srtp: media anchoring and the SRTP relay.
  *
- * Contract: provides the service "media" version 1 (bw_media_v1 of
- * bulwark/call.h) from start to stop; the call engine passes every SDP of
+ * Contract: provides the service "media" versions 2 and 1 (bw_media_v2
+ * and its v1 part, bulwark/call.h) from start to stop; the call engine passes every SDP of
  * a call through it on the signalling thread. Each leg gets relay ports
  * bound from the configured range for the call only, its own SRTP keys
  * and its policy (bw_channel_srtp of the caller's leg, bw_call_target_srtp
@@ -149,7 +149,7 @@ static void srtp_release(bw_call *call)
 	bw_anchor_release(m->anchor, bw_call_id(call));
 }
 
-static const bw_media_v1 srtp_media = { srtp_offer, srtp_answer, srtp_release,
+static const bw_media_v2 srtp_media = { { srtp_offer, srtp_answer, srtp_release },
 					srtp_originate };
 
 /* ---- bulwarkctl media ---- */
@@ -231,7 +231,9 @@ static int srtp_start(bw_module *mod)
 	m->ctl_added = bw_ctl_command_add("media", 1, 1, "media",
 					  "relayed media streams: addresses, packets, drops",
 					  srtp_ctl_media, m) == 0;
-	rc = bw_service_provide(mod, "media", 1, &srtp_media);
+	rc = bw_service_provide(mod, "media", 2, &srtp_media);
+	if (!rc)
+		rc = bw_service_provide(mod, "media", 1, &srtp_media.v1);
 	if (rc) {
 		g_warning("srtp: start: cannot provide the \"media\" service: %s", g_strerror(rc));
 		return rc;

@@ -1,5 +1,5 @@
 /* Internal to module srtp: media anchoring of one call's SDP exchanges
- * (the logic behind the "media" service, bw_media_v1 in bulwark/call.h).
+ * (the logic behind the "media" service, bw_media_v2 in bulwark/call.h).
  *
  * Legs are the engine's channels, seen as opaque pointers: leg 0 is the
  * call's inbound leg, leg 1 the outbound one. Each offer or answer from

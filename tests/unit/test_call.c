@@ -686,7 +686,7 @@ static char *media_answer(bw_call *call, bw_channel *from, bw_channel *to, const
 
 static void media_release(bw_call *call) { media_released++; }
 
-static const bw_media_v1 media = { media_offer, media_answer, media_release, NULL };
+static const bw_media_v1 media = { media_offer, media_answer, media_release };
 static int media_owner;
 
 static void test_media(fixture *f, gconstpointer unused)

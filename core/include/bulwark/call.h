@@ -152,21 +152,27 @@ typedef struct bw_media_v1 {
 	char *(*answer)(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
 			char *reason, gsize reason_len);
 	void  (*release)(bw_call *call);
-	/* (ABI minor 1, appended: a provider built before it has no such
-	 * member; the engine then refuses a delayed offer with 488.)
-	 * A delayed offer: the caller (leg `from`, the inbound one) sent no
-	 * SDP. Originate the first offer for a new outbound leg: the relay's
-	 * address, fresh ports, the provider's codec list and crypto per
-	 * bw_call_target_srtp (any previous outbound attempt is dropped).
-	 * Then, for that call only: the called leg's answer given to answer()
-	 * completes the called leg and returns an OFFER for the calling leg
-	 * (what the called leg accepted, with the caller's own crypto), which
-	 * the engine sends in the caller's 200; the caller's answer to it (in
-	 * its ACK) given to answer() from the calling leg to the called one
-	 * completes the calling leg and returns "" (nothing to relay). NULL
-	 * with a reason: refuse (488) or end the call. */
-	char *(*originate)(bw_call *call, bw_channel *from, char *reason, gsize reason_len);
 } bw_media_v1;
+
+/* Version 2 of "media" (ABI minor 2): version 1 plus the delayed offer.
+ * A provider offers both versions (v1 pointing at .v1); the engine takes
+ * version 2 when it is there, else version 1 and refuses a delayed offer
+ * with 488.
+ * originate: the caller (leg `from`, the inbound one) sent no SDP.
+ * Originate the first offer for a new outbound leg: the relay's address,
+ * fresh ports, the provider's codec list and crypto per
+ * bw_call_target_srtp (any previous outbound attempt is dropped). Then,
+ * for that call only: the called leg's answer given to answer()
+ * completes the called leg and returns an OFFER for the calling leg (what
+ * the called leg accepted, with the caller's own crypto), which the
+ * engine sends in the caller's 200; the caller's answer to it (in its
+ * ACK) given to answer() from the calling leg to the called one completes
+ * the calling leg and returns "" (nothing to relay). NULL with a reason:
+ * refuse (488) or end the call. */
+typedef struct bw_media_v2 {
+	bw_media_v1 v1;
+	char *(*originate)(bw_call *call, bw_channel *from, char *reason, gsize reason_len);
+} bw_media_v2;
 
 const char *bw_call_id(const bw_call *call);
 
@@ -223,7 +229,7 @@ void   bw_call_set_max(guint max_calls);
  * - Report on an outbound leg only after originate has returned it. */
 /* ---- END call engine additions ---- */
 
-/* ---- delayed offer (ABI minor 1, appended) ----
+/* ---- delayed offer (ABI minor 2) ----
  * An inbound leg whose INVITE had no SDP is started with sdp_offer NULL
  * in bw_call_incoming; the engine then has the media service originate
  * the outbound leg's offer (a driver should not start such a call when
