@@ -18,9 +18,9 @@ answer) whose SIP trace shows the INVITE it got.
   it) and to the phone (CALL_CLOSED); the call record gives the cause.
 - Without the srtp module: 488 Delayed Offer Not Supported, as before.
 Needs the sip and srtp modules, sipp and baresip (srtp.so)."""
-import json, os, random, re, shutil, socket, subprocess, tempfile, time
+import json, os, random, re, shutil, socket, subprocess, tempfile
 import baresipfix
-from bwtest import Tap, Daemon, pick_port, src
+from bwtest import Tap, Daemon, pick_port, src, wait_for
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -68,28 +68,10 @@ def read(path):
         return ""
 
 
-def pick_udp(ip):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((ip, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_until(pred, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
-
-
 def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
     err = os.path.join(tmp, scenario + ".err")
     cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
-           "-p", str(pick_udp(ip)), "-s", DID, "-m", "1", "-timeout", str(timeout),
+           "-p", str(pick_port(socket.SOCK_DGRAM)), "-s", DID, "-m", "1", "-timeout", str(timeout),
            "-timeout_error", "-nostdin", "-trace_err", "-error_file", err] + list(args) + \
           ["127.0.0.1:%d" % port]
     if background:
@@ -121,9 +103,9 @@ def provision(d):
            d.ctl("store", "put", "route/did/" + DID, json.dumps({"extension": "101"}))[0]]
     for name, ip, srtp in (("lateoff", PLAIN_IP, "off"), ("latesec", SEC_IP, "mandatory")):
         trunk = {"driver": "sip", "mode": "peer", "address": ip,
-                 "proxy": "sip:%s:%d" % (ip, pick_udp(ip)), "transport": "udp", "srtp": srtp}
+                 "proxy": "sip:%s:%d" % (ip, pick_port(socket.SOCK_DGRAM)), "transport": "udp", "srtp": srtp}
         rcs.append(d.ctl("store", "put", "trunk/" + name, json.dumps(trunk))[0])
-    up = wait_until(lambda: all(any(l.startswith(n + "\t") for l in d.ctl("trunks")[1].splitlines())
+    up = wait_for(lambda: all(any(l.startswith(n + "\t") for l in d.ctl("trunks")[1].splitlines())
                                 for n in ("lateoff", "latesec")), 5)
     t.ok(rcs == [0] * 4 and up, "extension 101 (srtp mandatory), DID %s, trunks lateoff "
          "(srtp off) and latesec (srtp mandatory) provisioned" % DID, str(rcs))
@@ -161,13 +143,13 @@ def check_phone_offer(phone):
 def call_plain(d, tmp, phone):
     """Trunk srtp off -> phone srtp mandatory; media echoed by the caller."""
     trace = os.path.join(tmp, "late_plain.log")
-    media = pick_udp(PLAIN_IP)
+    media = pick_port(socket.SOCK_DGRAM)
     p = sipp(tmp, "uac_late.xml", PLAIN_IP, "-mi", PLAIN_IP, "-mp", str(media), "-rtp_echo",
              "-trace_msg", "-message_file", trace, background=True)
-    line = wait_until(lambda: answered_line(d, "no/yes"), 15)
+    line = wait_for(lambda: answered_line(d, "no/yes"), 15)
     t.ok(line is not None, "delayed offer from the plain trunk: answered, bulwarkctl calls "
          "says secure=no/yes once the ACK's answer came", d.ctl("calls")[1] + d.output()[-3000:])
-    flows = wait_until(lambda: (lambda c: len(c) == 2 and all(v[1] > 10 and v[2] > 10
+    flows = wait_for(lambda: (lambda c: len(c) == 2 and all(v[1] > 10 and v[2] > 10
                                                              for v in c.values()) and c)(
         leg_counts(d)), 5)
     c = leg_counts(d)
@@ -188,7 +170,7 @@ def call_plain(d, tmp, phone):
          "the phone accepted", ok200[:1500] or msgs[-1500:])
     check_phone_offer(phone)
     phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
-    cdr = wait_until(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
+    cdr = wait_for(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
                                    if "0612345678 -> 101 answered" in l), None), 5)
     t.ok(cdr is not None and "secure=no/yes" in cdr, "the call record says answered, "
          "secure=no/yes", d.ctl("cdr")[1])
@@ -196,9 +178,9 @@ def call_plain(d, tmp, phone):
 
 def call_srtp(d, tmp, phone):
     trace = os.path.join(tmp, "late_srtp.log")
-    p = sipp(tmp, "uac_late_srtp.xml", SEC_IP, "-mi", SEC_IP, "-mp", str(pick_udp(SEC_IP)),
+    p = sipp(tmp, "uac_late_srtp.xml", SEC_IP, "-mi", SEC_IP, "-mp", str(pick_port(socket.SOCK_DGRAM)),
              "-trace_msg", "-message_file", trace, background=True)
-    line = wait_until(lambda: answered_line(d, "yes/yes"), 15)
+    line = wait_for(lambda: answered_line(d, "yes/yes"), 15)
     t.ok(line is not None, "delayed offer from the SRTP trunk: secure=yes/yes",
          d.ctl("calls")[1] + d.output()[-3000:])
     rc, err = sipp_wait(p, tmp, "uac_late_srtp.xml")
@@ -218,7 +200,7 @@ def call_no_answer(d, tmp, phone):
     t.ok(rc == 0, "an ACK without SDP: bulwarkd sends the caller a BYE", out)
     closed = phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
     t.ok(closed is not None, "... and the phone a BYE (CALL_CLOSED)", phone.output()[-2000:])
-    cdr = wait_until(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
+    cdr = wait_for(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
                                    if "no SDP answer" in l), None), 5)
     t.ok(cdr is not None, "the call record gives the cause (no SDP answer in the ACK)",
          d.ctl("cdr")[1])
@@ -229,11 +211,11 @@ def call_no_answer(d, tmp, phone):
 def without_media(tmp):
     with Daemon(t, modules=SIP) as d:
         trunk = {"driver": "sip", "mode": "peer", "address": PLAIN_IP,
-                 "proxy": "sip:%s:%d" % (PLAIN_IP, pick_udp(PLAIN_IP)), "transport": "udp",
+                 "proxy": "sip:%s:%d" % (PLAIN_IP, pick_port(socket.SOCK_DGRAM)), "transport": "udp",
                  "srtp": "off"}
         d.ctl("store", "put", "trunk/lateoff", json.dumps(trunk))
         d.ctl("store", "put", "route/did/" + DID, json.dumps({"extension": "101"}))
-        wait_until(lambda: "lateoff\t" in d.ctl("trunks")[1], 5)
+        wait_for(lambda: "lateoff\t" in d.ctl("trunks")[1], 5)
         trace = os.path.join(tmp, "late_488.log")
         rc, out = sipp(tmp, "uac_late_488.xml", PLAIN_IP, "-trace_msg", "-message_file", trace)
         t.ok(rc == 0 and "488 Delayed Offer Not Supported" in read(trace),
@@ -255,7 +237,7 @@ def main():
                 call_plain(d, tmp, phone)
                 call_srtp(d, tmp, phone)
                 call_no_answer(d, tmp, phone)
-            wait_until(lambda: d.ctl("media")[1].startswith("streams 0"), 10)
+            wait_for(lambda: d.ctl("media")[1].startswith("streams 0"), 10)
             t.ok(d.ctl("media")[1].startswith("streams 0"), "no stream left after the calls",
                  d.ctl("media")[1])
         without_media(tmp)

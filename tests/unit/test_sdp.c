@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include "sdp.h"
 #include "sdpanchor.h"
+#include "anchorfix.h"
 
 #define KEY80 "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"   /* 30 bytes */
 
@@ -164,54 +165,6 @@ static void test_write(void)
 
 /* ---- the anchor ---- */
 
-typedef struct fixture {
-	bw_relay *relay;
-	bw_anchor *anchor;
-	bw_relay_config cfg;
-	int leg0, leg1;              /* stand-ins for the engine's channels */
-} fixture;
-
-static GHashTable *secure_seen;   /* leg pointer -> 1 + secure */
-
-static void on_secure(void *leg, gboolean secure)
-{
-	g_hash_table_replace(secure_seen, leg, GINT_TO_POINTER(1 + secure));
-}
-
-static int secure_of(void *leg)
-{
-	return GPOINTER_TO_INT(g_hash_table_lookup(secure_seen, leg)) - 1;
-}
-
-static void fx_setup(fixture *f, gconstpointer data)
-{
-	(void)data;
-	guint base = 20000 + 2 * (guint)g_random_int_range(0, 5000);
-	f->cfg = (bw_relay_config){ "127.0.0.1", base, base + 99, 1, 3, 128, 10 };
-	g_autoptr(GError) err = NULL;
-	f->relay = bw_relay_new(&f->cfg, &err);
-	g_assert_no_error(err);
-	f->anchor = bw_anchor_new(f->relay, NULL, on_secure);
-	secure_seen = g_hash_table_new(NULL, NULL);
-}
-
-static void fx_teardown(fixture *f, gconstpointer data)
-{
-	(void)data;
-	bw_anchor_free(f->anchor);
-	bw_relay_free(f->relay);
-	g_hash_table_destroy(secure_seen);
-}
-
-static gboolean port_free(guint port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((guint16)port) };
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	gboolean ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	return ok;
-}
 
 static void check_in_range(const fixture *f, const bw_sdp_media *m)
 {

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include "sdp.h"
 #include "sdpanchor.h"
+#include "anchorfix.h"
 
 /* ---- the codec list ---- */
 
@@ -84,54 +85,6 @@ static void test_codecs_bad(void)
 
 /* ---- the anchor ---- */
 
-typedef struct fixture {
-	bw_relay *relay;
-	bw_anchor *anchor;
-	bw_relay_config cfg;
-	int leg0, leg1;              /* stand-ins for the engine's channels */
-} fixture;
-
-static GHashTable *secure_seen;   /* leg pointer -> 1 + secure */
-
-static void on_secure(void *leg, gboolean secure)
-{
-	g_hash_table_replace(secure_seen, leg, GINT_TO_POINTER(1 + secure));
-}
-
-static int secure_of(void *leg)
-{
-	return GPOINTER_TO_INT(g_hash_table_lookup(secure_seen, leg)) - 1;
-}
-
-static void fx_setup(fixture *f, gconstpointer data)
-{
-	(void)data;
-	guint base = 20000 + 2 * (guint)g_random_int_range(0, 5000);
-	f->cfg = (bw_relay_config){ "127.0.0.1", base, base + 99, 1, 3, 128, 10 };
-	g_autoptr(GError) err = NULL;
-	f->relay = bw_relay_new(&f->cfg, &err);
-	g_assert_no_error(err);
-	f->anchor = bw_anchor_new(f->relay, NULL, on_secure);
-	secure_seen = g_hash_table_new(NULL, NULL);
-}
-
-static void fx_teardown(fixture *f, gconstpointer data)
-{
-	(void)data;
-	bw_anchor_free(f->anchor);
-	bw_relay_free(f->relay);
-	g_hash_table_destroy(secure_seen);
-}
-
-static gboolean port_free(guint port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((guint16)port) };
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	gboolean ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	return ok;
-}
 
 static void check_offer(const fixture *f, const char *text, bw_srtp_policy p, bw_sdp *s)
 {
@@ -224,7 +177,7 @@ static void run_late(fixture *f, const lcase *lc)
 	g_assert_true(bw_relay_wait_idle(f->relay, 5000));
 	g_assert_cmpuint(bw_relay_stream_count(f->relay), ==, 0);
 	g_assert_true(port_free(p0) && port_free(p1));
-	g_hash_table_remove_all(secure_seen);
+	secure_forget();
 }
 
 static void test_late_policies(fixture *f, gconstpointer data)
