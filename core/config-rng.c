@@ -44,7 +44,11 @@ typedef struct bw_rng_run {
 	const char *file;
 	bw_errs *errs;
 	const char *root_label;   /* NULL: from the root element itself */
+	xmlNode *said;            /* the node of the last message */
+	char *said_text;          /* and the message */
 } bw_rng_run;
+
+#define RNG_GENERIC "its attributes or content do not match the schema"
 
 static gboolean bw_rng_is(xmlNode *n, const char *name)
 {
@@ -447,14 +451,55 @@ static char *bw_rng_attrs_problems(bw_rng *rng, xmlNode *node)
 					       a->name);
 	}
 	if (!s->len)
-		g_string_append(s, "its attributes or content do not match the schema");
+		g_string_append(s, RNG_GENERIC);
 	return g_string_free(s, FALSE);
+}
+
+/* The schema's <element name="name">, first found (depth-first). */
+static xmlNode *bw_rng_element(xmlNode *n, const char *name, int depth)
+{
+	for (xmlNode *c = n ? n->children : NULL; c && depth <= RNG_REF_DEPTH * 4; c = c->next) {
+		char *en = bw_rng_is(c, "element") ? bw_rng_prop(c, "name") : NULL;
+		gboolean hit = en && strcmp(en, name) == 0;
+		g_free(en);
+		xmlNode *f = hit ? c : bw_rng_element(c, name, depth + 1);
+		if (f)
+			return f;
+	}
+	return NULL;
+}
+
+/* libxml2 says only "Error validating datatype" for an element's text:
+ * show the text (unless the element may hold a secret) and what the
+ * schema accepts there. */
+static char *bw_rng_content_problem(bw_rng *rng, xmlNode *node)
+{
+	xmlNode *def = bw_rng_element(xmlDocGetRootElement(rng->doc), (const char *)node->name, 0);
+	xmlNode *d = def ? def->children : NULL;
+	while (d && !bw_rng_is(d, "data") && !bw_rng_is(d, "choice") && !bw_rng_is(d, "value"))
+		d = d->next;
+	if (!d)
+		return g_strdup(RNG_GENERIC);
+	char *want = bw_rng_describe(rng->doc, d, 0);
+	xmlChar *v = xmlNodeGetContent(node);
+	char *r = bw_rng_secret((const char *)node->name)
+		? g_strdup_printf("invalid content (not shown) (expected %s)", want)
+		: g_strdup_printf("invalid content \"%.80s\" (expected %s)",
+				  v ? g_strstrip((char *)v) : "", want);
+	xmlFree(v);
+	g_free(want);
+	return r;
 }
 
 /* Say which attribute is wrong and how, instead of libxml2's phrasing. */
 static char *bw_rng_rewrite(bw_rng *rng, xmlNode *node, const char *msg)
 {
 	char an[128], en[128];
+	/* libxml2 repeats the value ("Type T doesn't allow value 'V'"): it
+	 * may be a secret, and the content problem says it where allowed */
+	if (node && (g_str_has_prefix(msg, "Error validating datatype") ||
+		     (g_str_has_prefix(msg, "Type ") && strstr(msg, "allow value"))))
+		return bw_rng_content_problem(rng, node);
 	if (sscanf(msg, "Invalid attribute %127s for element %127s", an, en) == 2) {
 		char *p = bw_rng_attr_problem(rng, node, en, an);
 		return p ? p : g_strdup_printf("invalid attribute %s", an);
@@ -482,6 +527,15 @@ static void bw_rng_on_error(void *data, const xmlError *err)
 	int line = node ? (int)xmlGetLineNo(node) : err->line;
 	char *msg = g_strchomp(g_strdup(err->message ? err->message : "invalid"));
 	char *text = bw_rng_rewrite(run->rng, node, msg);
+	if (node && node == run->said &&
+	    (strcmp(text, RNG_GENERIC) == 0 || g_strcmp0(text, run->said_text) == 0)) {
+		g_free(text);   /* the node's problem was already said */
+		g_free(msg);
+		return;
+	}
+	run->said = node;
+	g_free(run->said_text);
+	run->said_text = g_strdup(text);
 	char *label = run->root_label && node && node->parent && !node->parent->parent
 		? g_strdup(run->root_label) : bw_config_xml_label(node);
 	bw_errs_add(run->errs, run->file, line, label, "%s", text);
@@ -493,7 +547,7 @@ static void bw_rng_on_error(void *data, const xmlError *err)
 static gboolean bw_rng_validate(bw_rng *rng, xmlDoc *doc, const char *file,
 				const char *root_label, bw_errs *e)
 {
-	bw_rng_run run = { rng, file, e, root_label };
+	bw_rng_run run = { rng, file, e, root_label, NULL, NULL };
 	xmlRelaxNGValidCtxt *vc = xmlRelaxNGNewValidCtxt(rng->schema);
 	if (!vc) {
 		bw_errs_add(e, file, 0, "<bulwark>", "out of memory validating");
@@ -503,6 +557,7 @@ static gboolean bw_rng_validate(bw_rng *rng, xmlDoc *doc, const char *file,
 	guint before = e->n;
 	int rc = xmlRelaxNGValidateDoc(vc, doc);
 	xmlRelaxNGFreeValidCtxt(vc);
+	g_free(run.said_text);
 	if (rc != 0 && e->n == before)
 		bw_errs_add(e, file, 0, "<bulwark>", "does not match the schema");
 	return rc == 0;

@@ -432,6 +432,30 @@ static void test_fragment(Fixture *f, gconstpointer d)
 				"a required element is missing"));
 	g_assert_null(strstr(err->message, "<,>"));
 	g_clear_error(&err);
+	/* an element's text: shown with what is expected, said once */
+	write_file(f->dir, "mod_t_alpha.rng",
+		   "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" "
+		   "xmlns:bw=\"urn:bulwark:schema-hint\" datatypeLibrary="
+		   "\"http://www.w3.org/2001/XMLSchema-datatypes\"><start><element name=\"module\">"
+		   "<optional><element name=\"codecs\"><data type=\"string\" bw:hint=\"NAME/RATE\">"
+		   "<param name=\"pattern\">[A-Z]+/[0-9]+</param></data></element></optional>"
+		   "<optional><element name=\"count\"><data type=\"unsignedInt\"/></element></optional>"
+		   "<optional><element name=\"secret\"><data type=\"unsignedInt\"/></element></optional>"
+		   "</element></start></grammar>");
+	g_assert_null(parse(HEAD "<modules>\n<module name=\"t_alpha\">\n<codecs>PCMU</codecs>\n"
+			    "</module>\n</modules></bulwark>", f->mp, &err));
+	g_assert_nonnull(strstr(err->message, "test.xml:5: <codecs>: invalid content \"PCMU\" "
+				"(expected NAME/RATE)"));
+	g_assert_null(strstr(err->message, "do not match the schema"));
+	g_clear_error(&err);
+	expect_error(HEAD "<modules>\n<module name=\"t_alpha\">\n<count>-3</count>\n</module>\n"
+		     "</modules></bulwark>", f->mp, 5, "<count>",
+		     "invalid content \"-3\" (expected unsignedInt)");
+	g_assert_null(parse(HEAD "<modules>\n<module name=\"t_alpha\">\n<secret>Hunter2</secret>\n"
+			    "</module>\n</modules></bulwark>", f->mp, &err));
+	g_assert_nonnull(strstr(err->message, "<secret>: invalid content (not shown)"));
+	g_assert_null(strstr(err->message, "Hunter2"));
+	g_clear_error(&err);
 	/* a broken fragment is reported, not trusted */
 	write_file(f->dir, "mod_t_alpha.rng", "<grammar");
 	expect_error(HEAD "<modules>\n<module name=\"t_alpha\"/>\n</modules></bulwark>",
