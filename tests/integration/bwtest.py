@@ -110,6 +110,15 @@ def wait_for(pred, timeout=20, step=0.05):
     return pred()
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(log):
+    """The first lines of an ASan/LSan/UBSan report in log, or None."""
+    at = min((i for i in (log.find(m) for m in SANITIZER_MARKS) if i >= 0), default=-1)
+    return None if at < 0 else "\n".join(log[at:].splitlines()[:40])
+
+
 def queue_wait(q, pred, timeout, seen=None):
     """The first item from q (a queue.Queue fed by a reader thread) that
     satisfies pred within timeout seconds, or None; every item taken is
@@ -244,6 +253,9 @@ class Daemon:
         self.stop()
         if exc[0] is not None and self.tap:
             self.tap.diag(self.output())
+        report = sanitizer_report(self.output())
+        if report and self.tap:   # a build with --enable-sanitizers found something
+            self.tap.ok(False, "bulwarkd's log has no sanitizer report", report)
         if self.own_dir and not os.environ.get("BW_KEEP_TMP"):
             shutil.rmtree(self.datadir, ignore_errors=True)
         return False
