@@ -21,7 +21,9 @@
  * packet with srtpc, no I/O. The I/O alone, for scale: the same relay
  * with plain RTP on both legs (rtp_rtp: no crypto at all), and the CPU of
  * one bare sendto() and one bare recv() of such a packet on loopback
- * (kernel_*_ns). Memory per call: RSS growth over 5000
+ * (kernel_sendto_ns, kernel_recv_ns), and the same in batches of 32 from
+ * and into one hot socket (kernel_sendmmsg_ns, kernel_recvmmsg_ns: the
+ * floor of any design on kernel sockets). Memory per call: RSS growth over 5000
  * streams (user space only; kernel socket buffers are not counted).
  * Latency: one packet at a time through the relay, minus the median of
  * the same through loopback directly. Figures only, no verdict. */
@@ -404,6 +406,42 @@ static void bench_syscalls(bench *b, double *send_ns, double *recv_ns)
 	*recv_ns = nr ? tr / nr * 1e9 : 0;
 }
 
+/* The floor of any design on kernel UDP sockets: batches of BATCH such
+ * packets with one sendmmsg() from one socket and one recvmmsg() into one
+ * socket, both hot in the cache; CPU per packet. */
+static void bench_batched(bench *b, double *send_ns, double *recv_ns)
+{
+	enum { ROUNDS = 2000 };
+	static guint8 buf[BATCH][256];
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	double ts = 0, tr = 0;
+	guint64 ns = 0, nr = 0;
+	memset(buf, 0x80, sizeof buf);
+	for (guint r = 0; r < ROUNDS; r++) {
+		for (guint k = 0; k < BATCH; k++) {
+			iov[k] = (struct iovec){ buf[k], 12 + PAYLOAD };
+			m[k].msg_hdr = (struct msghdr){ .msg_name = &b->recv_addr,
+				.msg_namelen = sizeof b->recv_addr, .msg_iov = &iov[k], .msg_iovlen = 1 };
+		}
+		double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		int n = sendmmsg(b->sender, m, BATCH, MSG_DONTWAIT);
+		double t1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		for (guint k = 0; k < BATCH; k++) {
+			iov[k].iov_len = sizeof buf[k];
+			m[k].msg_hdr.msg_name = NULL;
+			m[k].msg_hdr.msg_namelen = 0;
+		}
+		int got = recvmmsg(b->receiver, m, BATCH, MSG_DONTWAIT, NULL);
+		ts += t1 - t0;
+		tr += clock_s(CLOCK_THREAD_CPUTIME_ID) - t1;
+		ns += n > 0 ? (guint)n : 0;
+		nr += got > 0 ? (guint)got : 0;
+	}
+	*send_ns = ns ? ts / ns * 1e9 : 0;
+	*recv_ns = nr ? tr / nr * 1e9 : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -483,6 +521,8 @@ int main(int argc, char **argv)
 	double plain5000 = bench_pps(&b, 5000, MODE_RTP_RTP, secs);
 	double send_ns, recv_ns;
 	bench_syscalls(&b, &send_ns, &recv_ns);
+	double bsend_ns, brecv_ns;
+	bench_batched(&b, &bsend_ns, &brecv_ns);
 	double p50, p99;
 	bench_latency(&b, &p50, &p99);
 	char io[16];
@@ -497,12 +537,13 @@ int main(int argc, char **argv)
 	       "calls_per_core_io_uring=%.0f calls_per_core_io_uring_wait200=%.0f "
 	       "calls_per_core_rtp_rtp=%.0f relay_raw_ratio=%.2f pps_100=%.0f pps_1000=%.0f "
 	       "pps_5000=%.0f pps_5000_srtp_rtp=%.0f pps_5000_rtp_rtp=%.0f offered_pps_5000=%.0f "
-	       "raw_pps=%.0f kernel_sendto_ns=%.0f kernel_recv_ns=%.0f mem_per_call_kb=%.1f "
+	       "raw_pps=%.0f kernel_sendto_ns=%.0f kernel_recv_ns=%.0f kernel_sendmmsg_ns=%.0f "
+	       "kernel_recvmmsg_ns=%.0f mem_per_call_kb=%.1f "
 	       "latency_us_p50=%.1f latency_us_p99=%.1f load=50pps_per_stream_paced "
 	       "per=relay_thread_cpu_s\n",
 	       pps5000 / 100, io, epoll / 100, uring / 100, uring_wait / 100, plain5000 / 100,
 	       pps5000 / raw, pps100, pps1000, pps5000, rtp5000, plain5000, offered5000, raw,
-	       send_ns, recv_ns, (double)(r1 - r0) / 5000, p50, p99);
+	       send_ns, recv_ns, bsend_ns, brecv_ns, (double)(r1 - r0) / 5000, p50, p99);
 	close(b.sender);
 	close(b.receiver);
 	return 0;
