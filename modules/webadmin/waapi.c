@@ -79,6 +79,7 @@ static const wa_route routes[] = {
 	{ "profiles", "profiles", wa_api_profiles },
 	{ "cor", "cor", wa_api_cor },
 	{ "trunks", "trunks", wa_api_trunks },
+	{ "routes", "routes", wa_api_routes },
 	{ "certificates", "certificates", wa_api_certificates },
 	{ "security", "security", wa_api_security },
 	{ "audit", "audit", api_audit },

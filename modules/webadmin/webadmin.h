@@ -311,6 +311,12 @@ void     wa_history_clear(void);
 /* Adds "history": {"interval", "end", "calls": [oldest .. newest]}. */
 void     wa_history_json(JsonBuilder *b, gint64 now);
 
+/* ---- routes area: outgoing routes and DIDs (warout.c) ----
+ * /api/routes (form "routes"): the store records route/out/PREFIX and
+ * route/did/NUMBER the call engine's directory reads, checked with the
+ * directory's rules; docs/webadmin.md "Routes". */
+wa_resp *wa_api_routes(const wa_conf *c, wa_sess *s, const wa_req *r, const char *rest);
+
 /* ---- lighttpd (walighttpd.c, wasup.c) and FastCGI (wafcgi.c) ---- */
 char    *wa_www_find(const wa_conf *c);
 char    *wa_lighttpd_config(const wa_conf *c, const char *dir, const char *www);
