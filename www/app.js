@@ -17,6 +17,7 @@ import { renderProfiles, renderProfileForm } from './js/profiles.js';
 import { renderSelf } from './js/self.js';
 import { renderCor } from './js/cor.js';
 import { renderTrunks, renderTrunkForm } from './js/trunks.js';
+import { renderRoutes } from './js/routes.js';
 import { renderCertificates } from './js/certificates.js';
 import { renderSecurity } from './js/security.js';
 import { renderEvents } from './js/events.js';
@@ -34,6 +35,7 @@ const ROUTES = {
 	profiles: { title: 'Authorization profiles', render: renderProfiles, form: renderProfileForm },
 	cor: { title: 'CoR/CoS', render: renderCor },
 	trunks: { title: 'Trunks', render: renderTrunks, form: renderTrunkForm },
+	routes: { title: 'Routes', render: renderRoutes },
 	certificates: { title: 'Certificates', render: renderCertificates },
 	security: { title: 'Security options', render: renderSecurity },
 	audit: { title: 'Access log', render: renderAudit },
