@@ -402,7 +402,7 @@ char *bw_config_xml_label(xmlNode *n)
 static gboolean bw_rng_secret(const char *attr)
 {
 	static const char *const words[] = { "password", "secret", "passphrase", "token",
-					     "psk", "ha1", "credential", NULL };
+					     "psk", "ha1", "credential", "community", NULL };
 	char *low = g_ascii_strdown(attr, -1);
 	gboolean hit = FALSE;
 	for (const char *const *w = words; *w && !hit; w++)
@@ -420,11 +420,12 @@ static char *bw_rng_attr_problem(bw_rng *rng, xmlNode *node, const char *en, con
 		return g_strdup_printf("unknown attribute %s", an);
 	xmlChar *v = node ? xmlGetProp(node, (const xmlChar *)an) : NULL;
 	char *r = NULL;
+	/* <community name="public">: the element may say it is a secret */
+	gboolean hide = bw_rng_secret(an) || bw_rng_secret(en);
 	if (bw_rng_check_children(rng->doc, a->pattern, v ? (const char *)v : "", 0) != BW_V_OK)
 		r = g_strdup_printf("invalid value %s%s%s for attribute %s (expected %s)",
-				    bw_rng_secret(an) ? "" : "\"",
-				    bw_rng_secret(an) ? "(not shown)" : v ? (const char *)v : "",
-				    bw_rng_secret(an) ? "" : "\"", an, a->want);
+				    hide ? "" : "\"", hide ? "(not shown)" : v ? (const char *)v : "",
+				    hide ? "" : "\"", an, a->want);
 	xmlFree(v);
 	return r;
 }
@@ -455,14 +456,24 @@ static char *bw_rng_attrs_problems(bw_rng *rng, xmlNode *node)
 	return g_string_free(s, FALSE);
 }
 
-/* The schema's <element name="name">, first found (depth-first). */
-static xmlNode *bw_rng_element(xmlNode *n, const char *name, int depth)
+/* The schema's <element name="name">, depth-first: the first one inside
+ * an <element name="parent"> when there is one, else the first at all
+ * (*any). inside: the name of the schema element n is in. */
+static xmlNode *bw_rng_element(xmlNode *n, const char *name, const char *parent,
+			       const char *inside, xmlNode **any, int depth)
 {
 	for (xmlNode *c = n ? n->children : NULL; c && depth <= RNG_REF_DEPTH * 4; c = c->next) {
 		char *en = bw_rng_is(c, "element") ? bw_rng_prop(c, "name") : NULL;
-		gboolean hit = en && strcmp(en, name) == 0;
+		xmlNode *f = NULL;
+		if (en && strcmp(en, name) == 0) {
+			if (!*any)
+				*any = c;
+			if (parent && inside && strcmp(parent, inside) == 0)
+				f = c;
+		}
+		if (!f)
+			f = bw_rng_element(c, name, parent, en ? en : inside, any, depth + 1);
 		g_free(en);
-		xmlNode *f = hit ? c : bw_rng_element(c, name, depth + 1);
 		if (f)
 			return f;
 	}
@@ -474,18 +485,26 @@ static xmlNode *bw_rng_element(xmlNode *n, const char *name, int depth)
  * schema accepts there. */
 static char *bw_rng_content_problem(bw_rng *rng, xmlNode *node)
 {
-	xmlNode *def = bw_rng_element(xmlDocGetRootElement(rng->doc), (const char *)node->name, 0);
-	xmlNode *d = def ? def->children : NULL;
+	xmlNode *any = NULL;
+	const char *parent = node->parent && node->parent->type == XML_ELEMENT_NODE
+		? (const char *)node->parent->name : NULL;
+	xmlNode *def = bw_rng_element(xmlDocGetRootElement(rng->doc), (const char *)node->name,
+				      parent, NULL, &any, 0);
+	xmlNode *d = def ? def->children : any ? any->children : NULL;
 	while (d && !bw_rng_is(d, "data") && !bw_rng_is(d, "choice") && !bw_rng_is(d, "value"))
 		d = d->next;
 	if (!d)
 		return g_strdup(RNG_GENERIC);
 	char *want = bw_rng_describe(rng->doc, d, 0);
 	xmlChar *v = xmlNodeGetContent(node);
+	char *text = g_strstrip(g_strdup(v ? (const char *)v : ""));
+	char *shown = g_utf8_validate(text, -1, NULL)   /* at most 80 characters */
+		? g_utf8_substring(text, 0, MIN(g_utf8_strlen(text, -1), 80)) : g_strdup("(not UTF-8)");
 	char *r = bw_rng_secret((const char *)node->name)
 		? g_strdup_printf("invalid content (not shown) (expected %s)", want)
-		: g_strdup_printf("invalid content \"%.80s\" (expected %s)",
-				  v ? g_strstrip((char *)v) : "", want);
+		: g_strdup_printf("invalid content \"%s\" (expected %s)", shown, want);
+	g_free(shown);
+	g_free(text);
 	xmlFree(v);
 	g_free(want);
 	return r;

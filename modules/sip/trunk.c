@@ -454,10 +454,12 @@ static bool trunk_may_be_bound(const sip_trunk *t)
 static void trunk_leave(sip_trunk *t, const char *why)
 {
 	int err;
+	bool bound;
 
 	tmr_cancel(&t->tmr);
+	bound = trunk_may_be_bound(t);   /* a REGISTER in flight counts: ask first */
 	t->req = mem_deref(t->req);   /* a refresh in flight: the next CSeq overrides it */
-	if (!trunk_may_be_bound(t)) {
+	if (!bound) {
 		const char *name = t->name;
 
 		trunk_free(t);
@@ -568,6 +570,14 @@ const char *sip_trunk_identify(const struct sip_msg *msg)
 			return t->name;
 		if (t->cfg->mode == TRUNK_REGISTER && t->has_provider &&
 		    sa_cmp(&t->provider, src, SA_ADDR))
+			return t->name;
+	}
+	/* a changed trunk's successor waits for the old binding's un-REGISTER:
+	 * meanwhile the provider is still known by the one leaving */
+	for (guint i = 0; leaving && i < leaving->len; i++) {
+		sip_trunk *t = leaving->pdata[i];
+
+		if (t->has_provider && sa_cmp(&t->provider, src, SA_ADDR) && trunk_find(t->name))
 			return t->name;
 	}
 	return NULL;

@@ -55,7 +55,8 @@ static gboolean sdp_codec_one(const char *tok, bw_sdp_codec *c)
 	guint rate = 0, ch = 1;
 	const char *slash = strchr(tok, '/');
 	if (!slash || !sdp_codec_name_ok(tok, (gsize)(slash - tok)) ||
-	    strspn(slash + 1, "0123456789/") != strlen(slash + 1))
+	    strspn(slash + 1, "0123456789/") != strlen(slash + 1) ||
+	    strspn(slash + 1, "0123456789") > 6)   /* %6u would cut a longer rate short */
 		return FALSE;
 	g_strlcpy(name, tok, (gsize)(slash - tok) + 1);
 	int k = sscanf(slash + 1, "%6u/%2u%c", &rate, &ch, &tail);

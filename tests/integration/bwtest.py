@@ -17,7 +17,7 @@ the build tree's modules on the module path, waits for the control socket,
 and stops it (SIGTERM, then SIGKILL after 10 s) on exit. Nothing listens on
 a fixed port: pick_port() asks the kernel for a free one.
 """
-import os, queue, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import os, queue, random, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 TOP_BUILDDIR = os.path.abspath(os.environ.get("top_builddir", "."))
 TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir", "."))
@@ -110,13 +110,16 @@ def wait_for(pred, timeout=20, step=0.05):
     return pred()
 
 
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+# ASan/LSan's "==PID==ERROR: ...Sanitizer", UBSan's "FILE:LINE:COL: runtime
+# error:" (not a peer's reason phrase that happens to say "runtime error")
+SANITIZER_RE = re.compile(r"^==\d+==ERROR: (Address|Leak)Sanitizer|^\S+:\d+:\d+: runtime error:",
+                          re.M)
 
 
 def sanitizer_report(log):
     """The first lines of an ASan/LSan/UBSan report in log, or None."""
-    at = min((i for i in (log.find(m) for m in SANITIZER_MARKS) if i >= 0), default=-1)
-    return None if at < 0 else "\n".join(log[at:].splitlines()[:40])
+    m = SANITIZER_RE.search(log)
+    return None if not m else "\n".join(log[m.start():].splitlines()[:40])
 
 
 def queue_wait(q, pred, timeout, seen=None):

@@ -456,6 +456,26 @@ static void test_fragment(Fixture *f, gconstpointer d)
 	g_assert_nonnull(strstr(err->message, "<secret>: invalid content (not shown)"));
 	g_assert_null(strstr(err->message, "Hunter2"));
 	g_clear_error(&err);
+	/* the same element name in two places: the one under the node's parent */
+	write_file(f->dir, "mod_t_alpha.rng",
+		   "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" datatypeLibrary="
+		   "\"http://www.w3.org/2001/XMLSchema-datatypes\"><start><element name=\"module\">"
+		   "<optional><element name=\"a\"><element name=\"v\"><data type=\"unsignedInt\"/>"
+		   "</element></element></optional>"
+		   "<optional><element name=\"b\"><element name=\"v\"><data type=\"string\">"
+		   "<param name=\"pattern\">[a-z]+</param></data></element></element></optional>"
+		   "<optional><element name=\"community\"><attribute name=\"name\"><data type=\"string\">"
+		   "<param name=\"pattern\">[a-z]+</param></data></attribute></element></optional>"
+		   "</element></start></grammar>");
+	expect_error(HEAD "<modules>\n<module name=\"t_alpha\">\n<b>\n<v>123</v>\n</b>\n</module>\n"
+		     "</modules></bulwark>", f->mp, 6, "<v>",
+		     "invalid content \"123\" (expected string matching [a-z]+)");
+	/* an SNMP community is a secret */
+	g_assert_null(parse(HEAD "<modules>\n<module name=\"t_alpha\">\n<community name=\"Pub1ic!\"/>\n"
+			    "</module>\n</modules></bulwark>", f->mp, &err));
+	g_assert_nonnull(strstr(err->message, "invalid value (not shown) for attribute name"));
+	g_assert_null(strstr(err->message, "Pub1ic"));
+	g_clear_error(&err);
 	/* a broken fragment is reported, not trusted */
 	write_file(f->dir, "mod_t_alpha.rng", "<grammar");
 	expect_error(HEAD "<modules>\n<module name=\"t_alpha\"/>\n</modules></bulwark>",

@@ -71,6 +71,7 @@ static void test_codecs_bad(void)
 	expect_codecs_bad("PCMU/8000/", "not NAME/RATE");
 	expect_codecs_bad("PCMU/800", "not NAME/RATE");
 	expect_codecs_bad("PCMU/8000x", "not NAME/RATE");
+	expect_codecs_bad("PCMU/1234567", "not NAME/RATE");   /* not read as 123456 */
 	expect_codecs_bad("PC;MU/8000", "not NAME/RATE");
 	expect_codecs_bad("opus/48000/9", "not NAME/RATE");
 	expect_codecs_bad("", "no audio codec");
