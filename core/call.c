@@ -20,8 +20,12 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <re.h>
 
-typedef enum { CALL_ROUTING, CALL_RINGING, CALL_ANSWERED, CALL_ENDED } call_state;
+/* CALL_ANSWERING: a delayed-offer call whose callee answered and whose
+ * caller got our offer in its 200; it is answered (billed, call.answered)
+ * only once the caller's answer in its ACK was taken. */
+typedef enum { CALL_ROUTING, CALL_RINGING, CALL_ANSWERING, CALL_ANSWERED, CALL_ENDED } call_state;
 
 struct bw_channel {
 	char id[33];
@@ -62,12 +66,13 @@ struct bw_call {
 	/* delayed offer: the caller sent no SDP; the media service offers to
 	 * the callee and, once it answered, to the caller in its 200 */
 	gboolean late;
-	gboolean late_wait;        /* that 200 went out: the ACK's answer is due */
+	struct tmr late_tmr;       /* bounds CALL_ANSWERING (libre's timer list) */
 };
 
 static GHashTable *calls;          /* id -> bw_call*, signalling thread */
 static gint n_active;              /* atomic */
 static gint max_calls = BW_CALL_MAX_DEFAULT;
+static guint late_window_ms = BW_CALL_LATE_ANSWER_S * 1000;
 static GMutex drivers_lock;
 static GHashTable *drivers;        /* name -> const bw_channel_driver* */
 
@@ -179,6 +184,11 @@ void bw_channel_driver_unregister(const char *name)
 	g_mutex_unlock(&drivers_lock);
 }
 
+void bw_call_set_late_window(guint ms)
+{
+	late_window_ms = ms ? ms : BW_CALL_LATE_ANSWER_S * 1000;
+}
+
 void bw_call_set_max(guint max)
 {
 	g_atomic_int_set(&max_calls, max ? (gint)MIN(max, G_MAXINT) : BW_CALL_MAX_DEFAULT);
@@ -244,6 +254,7 @@ static void leg_hangup(bw_channel *ch, int code, const char *reason)
 
 static void call_free(bw_call *c)
 {
+	tmr_cancel(&c->late_tmr);
 	g_ptr_array_unref(c->legs);
 	g_free(c->caller_id);
 	g_free(c->caller_number);
@@ -276,6 +287,7 @@ static bw_call *call_new(bw_channel *in, const bw_party *p, const char *dialed)
 {
 	bw_call *c = g_new0(bw_call, 1);
 	random_hex(c->id);
+	tmr_init(&c->late_tmr);
 	c->legs = g_ptr_array_new_with_free_func(channel_free);
 	c->in = in;
 	in->srtp = p->srtp;
@@ -339,7 +351,9 @@ static void end_call(bw_call *c, const char *disposition, int code, const char *
 	if (c->state == CALL_ENDED)
 		return;
 	call_enter(c);
-	gboolean answered = c->state == CALL_ANSWERED;
+	/* in CALL_ANSWERING both legs got their 200 already: a code means nothing */
+	gboolean answered = c->state == CALL_ANSWERED || c->state == CALL_ANSWERING;
+	tmr_cancel(&c->late_tmr);
 	c->state = CALL_ENDED;
 	c->end = g_get_real_time();
 	c->disposition = disposition;
@@ -440,9 +454,10 @@ static gboolean originate_one(attempt_ctx *x, bw_call_attempt *a, const char *dr
 		offer = media->offer(c, c->in, NULL, x->sdp, why, sizeof why);
 		if (!offer)
 			return attempt_fail(x, 488, "failed", "media refused: %s", why);
-	} else if (media && !x->sdp) {
+	} else if (!x->sdp && (media || c->late)) {
 		/* a delayed offer: only the media service can offer for the
-		 * caller (without one, SDP is the drivers' business) */
+		 * caller (without one, SDP is the drivers' business); a late
+		 * call routed again after its media service left fails here */
 		const bw_media_v2 *m2 = bw_service_lookup("media", 2);
 		if (!m2 || !m2->originate)
 			return attempt_fail(x, 488, "failed", "Delayed Offer Not Supported");
@@ -815,31 +830,76 @@ void bw_channel_ringing(bw_channel *out, int code, const char *sdp)
 	call_leave(c);
 }
 
+static void call_answered(bw_call *c)
+{
+	c->state = CALL_ANSWERED;
+	c->answer = g_get_real_time();
+	bw_event_emit("call.answered", "call_id", c->id, "callee", c->callee ? c->callee : "",
+		      NULL);
+}
+
+/* The late window is over without the caller's answer: the driver did not
+ * end the call (libre's no-ACK limit is the same 32 s), so the engine does. */
+static void late_expired(void *arg)
+{
+	bw_call *c = arg;
+	if (c->state != CALL_ANSWERING)
+		return;
+	call_enter(c);
+	char cause[BW_CALL_REASON_MAX];
+	g_snprintf(cause, sizeof cause, "delayed offer: no ACK with the caller's answer within "
+		   "%u ms of our 200", late_window_ms);
+	g_warning("call %s: %s; ending the call", c->id, cause);
+	end_call(c, "failed", 408, cause);
+	call_leave(c);
+}
+
+/* The callee answered a delayed-offer call: its answer becomes our offer
+ * to the caller, only through a media service of version 2 (a provider
+ * that left or came back as version 1 must not see this: the callee's own
+ * address and keys would reach the caller). FALSE: the call was ended. */
+static gboolean late_callee_answered(bw_call *c, bw_channel *out, const char *sdp)
+{
+	const bw_media_v2 *m2 = bw_service_lookup("media", 2);
+	char why[BW_CALL_REASON_MAX] = "", cause[BW_CALL_REASON_MAX];
+	char *s = NULL;
+	if (!sdp)
+		g_strlcpy(cause, "delayed offer: the callee answered our offer without SDP",
+			  sizeof cause);
+	else if (!m2 || !m2->originate)
+		g_strlcpy(cause, "delayed offer: the media service is gone, nothing can offer "
+			  "to the caller", sizeof cause);
+	else if (!(s = m2->v1.answer(c, out, c->in, sdp, why, sizeof why)))
+		g_snprintf(cause, sizeof cause, "delayed offer: media refused the callee's "
+			   "answer: %s", why);
+	if (!s) {
+		g_warning("call %s: %s; ending the call", c->id, cause);
+		end_call(c, "failed", 488, cause);
+		return FALSE;
+	}
+	c->state = CALL_ANSWERING;
+	tmr_start(&c->late_tmr, late_window_ms, late_expired, c);
+	leg_driver_call(c->in, 1, 0, s);
+	g_free(s);
+	return TRUE;
+}
+
 void bw_channel_answered(bw_channel *out, const char *sdp)
 {
 	bw_call *c = leg_call(out, "answer");
 	if (!c)
 		return;
 	/* a second answer (another fork) is the driver's to end, not ours */
-	if (out == c->out && c->state == CALL_RINGING) {
+	if (out == c->out && c->state == CALL_RINGING && c->late) {
+		late_callee_answered(c, out, sdp);
+	} else if (out == c->out && c->state == CALL_RINGING) {
 		gboolean refused = FALSE;
-		char *s = NULL;
-		if (c->late && !sdp)
-			end_call(c, "failed", 488, "the callee answered a delayed-offer call's "
-				 "offer without SDP");
-		else
-			s = media_pass(c, FALSE, out, c->in, sdp, &refused);
-		if (c->state == CALL_ENDED) {
-			/* ended above */
-		} else if (refused) {
+		char *s = media_pass(c, FALSE, out, c->in, sdp, &refused);
+		if (refused) {
 			end_call(c, "failed", 488, "media refused the answer");
 		} else {
-			c->late_wait = c->late;
-			c->state = CALL_ANSWERED;
-			c->answer = g_get_real_time();
+			call_answered(c);
 			leg_driver_call(c->in, 1, 0, s);
-			bw_event_emit("call.answered", "call_id", c->id, "callee",
-				      c->callee ? c->callee : "", NULL);
 		}
 		g_free(s);
 	}
@@ -870,7 +930,7 @@ void bw_channel_failed(bw_channel *out, int code, const char *reason)
 	bw_call *c = leg_call(out, "failure");
 	if (!c)
 		return;
-	if (c->state == CALL_ANSWERED) {
+	if (c->state == CALL_ANSWERED || c->state == CALL_ANSWERING) {
 		call_leave(c);
 		bw_channel_hungup(out, reason);
 		return;
@@ -899,7 +959,8 @@ void bw_channel_reoffer(bw_channel *ch, const char *sdp)
 	if (!c)
 		return;
 	bw_channel *other = other_leg(c, ch);
-	if (c->state != CALL_ANSWERED || !other || c->late_wait) {
+	if (c->state != CALL_ANSWERED || !other) {
+		/* a driver answers such an offer 491 itself (bw_call_late_pending) */
 		g_warning("call %s: re-offer before the answer ignored", c->id);
 	} else {
 		gboolean refused;
@@ -942,17 +1003,22 @@ gboolean bw_call_delayed_offer_ok(void)
 	return media && media->originate;
 }
 
+gboolean bw_call_late_pending(const bw_call *call)
+{
+	return call && call->state == CALL_ANSWERING;
+}
+
 void bw_channel_late_answer(bw_channel *in, const char *sdp)
 {
 	bw_call *c = leg_call(in, "delayed-offer answer");
 	if (!c)
 		return;
-	if (in != c->in || !c->late_wait || !c->out) {
+	if (in != c->in || c->state != CALL_ANSWERING || !c->out) {
 		g_warning("call %s: an answer in an ACK nobody asked for ignored", c->id);
 		call_leave(c);
 		return;
 	}
-	c->late_wait = FALSE;
+	tmr_cancel(&c->late_tmr);
 	const bw_media_v1 *media = media_get();
 	char why[BW_CALL_REASON_MAX] = "the media service is gone";
 	char *s = sdp && media ? media->answer(c, in, c->out, sdp, why, sizeof why) : NULL;
@@ -966,6 +1032,8 @@ void bw_channel_late_answer(bw_channel *in, const char *sdp)
 				   "ACK is unusable: %s", why);
 		g_warning("call %s: %s; ending the call", c->id, cause);
 		end_call(c, "failed", 488, cause);
+	} else {
+		call_answered(c);
 	}
 	g_free(s);
 	call_leave(c);
@@ -985,6 +1053,8 @@ void bw_channel_hungup(bw_channel *ch, const char *cause)
 				    cause && *cause ? ": " : "", cause ? cause : "");
 	if (c->state == CALL_ANSWERED)
 		end_call(c, "answered", 0, why);
+	else if (c->state == CALL_ANSWERING)
+		end_call(c, "failed", 0, why);   /* nobody heard anything: not billed */
 	else if (ch == c->in)
 		end_call(c, "cancelled", 487, why);
 	else if (ch == c->out)
@@ -997,7 +1067,8 @@ void bw_channel_hungup(bw_channel *ch, const char *cause)
 
 static const char *state_name(call_state s)
 {
-	static const char *const names[] = { "routing", "ringing", "answered", "ended" };
+	static const char *const names[] = { "routing", "ringing", "answering", "answered",
+						     "ended" };
 	return names[s];
 }
 

@@ -33,6 +33,12 @@ typedef enum {
 #define BW_EXT_FORWARD_NOANSWER_MIN 5
 #define BW_EXT_FORWARD_NOANSWER_MAX 120
 #define BW_CALL_FORWARD_HOPS   3        /* forwards followed per call (loops) */
+/* A delayed-offer call waits this long for the caller's ACK with its answer:
+ * 64*T1, the time a UAS retransmits its 2xx waiting for the ACK (RFC 3261
+ * 13.3.1.4, timer H); the engine ends the call itself if the driver did not.
+ * The setter (0: this default) is for the tests. */
+#define BW_CALL_LATE_ANSWER_S  32
+void bw_call_set_late_window(guint ms);
 
 /* Started from bulwarkd after the store and the threads, stopped before
  * the threads stop: the directory (watching the system store), cdr.db in

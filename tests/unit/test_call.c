@@ -92,7 +92,8 @@ static const bw_channel_driver trunk_drv = { "testtrunk", drv_originate, drv_pro
 
 /* ---- running engine calls on the signalling thread ---- */
 
-enum { OP_INCOMING, OP_RINGING, OP_ANSWERED, OP_FAILED, OP_REOFFER, OP_UPDATED, OP_HUNGUP };
+enum { OP_INCOMING, OP_RINGING, OP_ANSWERED, OP_FAILED, OP_REOFFER, OP_UPDATED, OP_HUNGUP,
+       OP_LATE_ANSWER, OP_LATE_PENDING };
 
 typedef struct op {
 	int kind;
@@ -123,6 +124,8 @@ static void sig_op(void *data)
 	case OP_REOFFER: bw_channel_reoffer(ch, o->sdp); break;
 	case OP_UPDATED: bw_channel_updated(ch, o->sdp); break;
 	case OP_HUNGUP: bw_channel_hungup(ch, o->text); break;
+	case OP_LATE_ANSWER: bw_channel_late_answer(ch, o->sdp); break;
+	case OP_LATE_PENDING: o->code = bw_call_late_pending(o->call); break;
 	}
 }
 
@@ -715,6 +718,213 @@ static void test_media(fixture *f, gconstpointer unused)
 	wait_ended(2);
 }
 
+/* ---- the delayed offer: a media service of version 2 ---- */
+
+static char *late_originate(bw_call *call, bw_channel *from, char *reason, gsize len)
+{
+	return g_strdup("O");
+}
+
+/* The callee's answer becomes "L(...)", the offer to the caller; the
+ * caller's answer ("ack...") completes the stream (""), "bad" is refused. */
+static char *late_answer(bw_call *call, bw_channel *from, bw_channel *to, const char *sdp,
+			 char *reason, gsize len)
+{
+	if (g_str_equal(sdp, "bad")) {
+		g_strlcpy(reason, "no common codec", len);
+		return NULL;
+	}
+	return g_str_has_prefix(sdp, "ack") ? g_strdup("") : g_strdup_printf("L(%s)", sdp);
+}
+
+static const bw_media_v2 media2 = { { media_offer, late_answer, media_release },
+				    late_originate };
+
+static void late_provide(bw_module *owner)
+{
+	g_assert_cmpint(bw_service_provide(owner, "media", 2, &media2), ==, 0);
+	g_assert_cmpint(bw_service_provide(owner, "media", 1, &media2.v1), ==, 0);
+}
+
+/* the engine warns (call.c has no log domain) on what ends a call */
+static void expect_warning(const char *pattern)
+{
+	g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, pattern);
+}
+
+static gboolean late_pending(bw_call *call)
+{
+	op o = { .kind = OP_LATE_PENDING, .call = call };
+	run(&o);
+	return o.code;
+}
+
+/* The types of the call events so far: a marker published after what the
+ * engine published is delivered after it (one subscriber's queue is FIFO). */
+static char *event_types(void)
+{
+	static guint markers;
+	guint seen = 0;
+	bw_event_emit("call.marker", NULL);
+	markers++;
+	gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (seen < markers && g_get_monotonic_time() < end) {
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(500);
+		seen = 0;
+		for (guint i = 0; i < events->len; i++)
+			seen += g_str_equal(bw_event_type(events->pdata[i]), "call.marker");
+	}
+	g_assert_cmpuint(seen, ==, markers);
+	GString *types = g_string_new(NULL);
+	for (guint i = 0; i < events->len; i++)
+		if (!g_str_equal(bw_event_type(events->pdata[i]), "call.marker"))
+			g_string_append_printf(types, "%s ", bw_event_type(events->pdata[i]));
+	return g_string_free(types, FALSE);
+}
+
+/* Not answered before the caller's answer came: no answer time, no
+ * call.answered, nothing billed, whatever ends the window. */
+static void assert_late_failed(const bw_event *ev, const char *cause)
+{
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "failed");
+	g_assert_cmpstr(bw_event_get(ev, "answer"), ==, "");
+	g_assert_cmpstr(bw_event_get(ev, "billsec"), ==, "0");
+	g_assert_nonnull(strstr(bw_event_get(ev, "cause"), cause));
+	for (guint i = 0; i < events->len; i++)
+		g_assert_cmpstr(bw_event_type(events->pdata[i]), !=, "call.answered");
+}
+
+static void test_late_offer(fixture *f, gconstpointer unused)
+{
+	bw_module *owner = (bw_module *)&media_owner;
+	late_provide(owner);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	tleg *out = last_out;
+	leg_op(OP_RINGING, out, 183, "early", NULL);
+	leg_op(OP_ANSWERED, out, 0, "a", NULL);
+	expect_log("out1 originate target=200 number=200 from=100 sdp=O\n"
+		   "in progress 183 -\nin answer L(a)\n");
+	/* the window: a re-offer is the driver's to refuse (491), never relayed */
+	g_assert_true(late_pending(c.call));
+	expect_warning("*re-offer before the answer ignored*");
+	leg_op(OP_REOFFER, out, 0, "r", NULL);
+	g_test_assert_expected_messages();
+	expect_log("");
+	g_autofree char *before = event_types();
+	g_assert_cmpstr(before, ==, "call.started call.ringing ");
+	leg_op(OP_LATE_ANSWER, c.in, 0, "ack1", NULL);
+	g_assert_false(late_pending(c.call));
+	g_autofree char *after = event_types();
+	g_assert_cmpstr(after, ==, "call.started call.ringing call.answered ");
+	leg_op(OP_REOFFER, out, 0, "r", NULL);
+	expect_log("in update M(r)\n");
+	leg_op(OP_HUNGUP, c.in, 0, NULL, NULL);
+	g_free(c.in);
+	expect_log("out1 hangup 0 caller hung up\n");
+	const bw_event *ev = wait_ended(1);
+	g_assert_cmpstr(bw_event_get(ev, "disposition"), ==, "answered");
+	g_assert_cmpstr(bw_event_get(ev, "answer"), !=, "");
+	bw_service_withdraw_owner(owner);
+}
+
+/* An ACK without SDP, an unusable answer, a hang-up in the window, a
+ * callee's 200 without SDP. */
+/* (the driver frees a leg in its hangup: legs the engine ended are gone) */
+static void test_late_failures(fixture *f, gconstpointer unused)
+{
+	bw_module *owner = (bw_module *)&media_owner;
+	late_provide(owner);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	leg_op(OP_ANSWERED, last_out, 0, "a", NULL);
+	g_string_truncate(tlog, 0);
+	expect_warning("*the caller's ACK carried no SDP answer; ending the call*");
+	leg_op(OP_LATE_ANSWER, c.in, 0, NULL, NULL);
+	g_test_assert_expected_messages();
+	expect_log("in hangup 0 delayed offer: the caller's ACK carried no SDP answer\n"
+		   "out1 hangup 0 delayed offer: the caller's ACK carried no SDP answer\n");
+	assert_late_failed(wait_ended(1), "no SDP answer");
+
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	leg_op(OP_ANSWERED, last_out, 0, "a", NULL);
+	expect_warning("*unusable: no common codec; ending the call*");
+	leg_op(OP_LATE_ANSWER, c.in, 0, "bad", NULL);
+	g_test_assert_expected_messages();
+	assert_late_failed(wait_ended(2), "unusable: no common codec");
+
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	tleg *out = last_out;
+	leg_op(OP_ANSWERED, out, 0, "a", NULL);
+	g_string_truncate(tlog, 0);
+	leg_op(OP_HUNGUP, out, 0, NULL, "BYE");
+	g_free(out);
+	expect_log("in hangup 0 callee hung up: BYE\n");
+	assert_late_failed(wait_ended(3), "callee hung up");
+
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	expect_warning("*the callee answered our offer without SDP; ending the call*");
+	leg_op(OP_ANSWERED, last_out, 0, NULL, NULL);
+	g_test_assert_expected_messages();
+	assert_late_failed(wait_ended(4), "answered our offer without SDP");
+	bw_service_withdraw_owner(owner);
+}
+
+/* No ACK at all: the engine's own bound ends both legs. */
+static void test_late_window(fixture *f, gconstpointer unused)
+{
+	bw_module *owner = (bw_module *)&media_owner;
+	late_provide(owner);
+	bw_call_set_late_window(100);
+	expect_warning("*no ACK with the caller's answer within 100 ms of our 200; ending*");
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_nonnull(c.call);
+	leg_op(OP_ANSWERED, last_out, 0, "a", NULL);
+	const bw_event *ev = wait_ended(1);
+	g_test_assert_expected_messages();
+	bw_call_set_late_window(0);
+	assert_late_failed(ev, "no ACK with the caller's answer within 100 ms");
+	g_assert_nonnull(strstr(tlog->str, "in hangup 0 delayed offer: no ACK"));
+	g_assert_nonnull(strstr(tlog->str, "out1 hangup 0 delayed offer: no ACK"));
+	g_assert_cmpint(metric_value("calls.active"), ==, 0);
+	bw_service_withdraw_owner(owner);
+}
+
+/* The media service left (or came back as version 1 only) between the
+ * originate and the callee's 200: the callee's SDP, its address and keys,
+ * never reaches the caller; both legs end. */
+static void test_late_media_gone(fixture *f, gconstpointer unused)
+{
+	bw_module *owner = (bw_module *)&media_owner;
+	late_provide(owner);
+	incoming c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_nonnull(c.call);
+	tleg *out = last_out;
+	bw_service_withdraw_owner(owner);
+	g_assert_cmpint(bw_service_provide(owner, "media", 1, &media), ==, 0);
+	expect_warning("*the media service is gone, nothing can offer to the caller; ending*");
+	leg_op(OP_ANSWERED, out, 0, "callee-sdp", NULL);
+	g_test_assert_expected_messages();
+	/* the caller got no 200 yet: its final answer is 488 */
+	expect_log("out1 originate target=200 number=200 from=100 sdp=O\n"
+		   "in hangup 488 delayed offer: the media service is gone, nothing can offer "
+		   "to the caller\n"
+		   "out1 hangup 488 delayed offer: the media service is gone, nothing can offer to "
+		   "the caller\n");
+	assert_late_failed(wait_ended(1), "media service is gone");
+	bw_service_withdraw_owner(owner);
+	/* and with none at all: not passed through either */
+	late_provide(owner);
+	c = call_from(BW_PARTY_EXTENSION, "100", "200", NULL);
+	g_assert_nonnull(c.call);
+	out = last_out;
+	bw_service_withdraw_owner(owner);
+	expect_warning("*the media service is gone, nothing can offer to the caller; ending*");
+	leg_op(OP_ANSWERED, out, 0, "callee-sdp", NULL);
+	g_test_assert_expected_messages();
+	g_assert_null(strstr(tlog->str, "callee-sdp"));
+	assert_late_failed(wait_ended(2), "media service is gone");
+}
+
 static void test_max_calls(fixture *f, gconstpointer unused)
 {
 	bw_call_set_max(2);
@@ -969,6 +1179,10 @@ int main(int argc, char **argv)
 	ADD("unreachable", test_unreachable_and_originate_error);
 	ADD("hooks", test_hooks);
 	ADD("media", test_media);
+	ADD("late-offer", test_late_offer);
+	ADD("late-failures", test_late_failures);
+	ADD("late-window", test_late_window);
+	ADD("late-media-gone", test_late_media_gone);
 	ADD("max-calls", test_max_calls);
 	ADD("records-survive", test_records_survive);
 	ADD("ids", test_ids_unique);

@@ -230,17 +230,24 @@ void   bw_call_set_max(guint max_calls);
 /* ---- END call engine additions ---- */
 
 /* ---- delayed offer (ABI minor 2) ----
- * An inbound leg whose INVITE had no SDP is started with sdp_offer NULL
- * in bw_call_incoming; the engine then has the media service originate
- * the outbound leg's offer (a driver should not start such a call when
- * bw_call_delayed_offer_ok() is FALSE: it answers 488 itself). The
- * called party's answer becomes the offer sent to the caller in the
- * answer (driver->answer); the caller's answer to it arrives in its ACK
- * and the driver reports it with bw_channel_late_answer (sdp NULL: the
+ * An inbound leg whose INVITE had no body at all is started with
+ * sdp_offer NULL in bw_call_incoming (a body the driver cannot use is no
+ * delayed offer: the driver refuses it); the engine then has the media
+ * service originate the outbound leg's offer (a driver should not start
+ * such a call when bw_call_delayed_offer_ok() is FALSE: it answers 488
+ * itself). The called party's answer becomes the offer sent to the caller
+ * in the answer (driver->answer); the caller's answer to it arrives in its
+ * ACK and the driver reports it with bw_channel_late_answer (sdp NULL: the
  * ACK had none), outside any libre callback of the leg: the engine may
- * end the call (both legs hung up) from this call. */
+ * end the call (both legs hung up) from this call. Until then the call is
+ * not answered (no call.answered, no answer time, nothing billed): a hang-up,
+ * an unusable answer or no answer within 32 s ends it as "failed".
+ * bw_call_late_pending: TRUE in that window; a driver answers a re-offer
+ * (re-INVITE/UPDATE) on either leg then with 491 Request Pending instead of
+ * reporting it, since nothing can be relayed before the caller answered. */
 gboolean bw_call_delayed_offer_ok(void);
 void     bw_channel_late_answer(bw_channel *in, const char *sdp);
+gboolean bw_call_late_pending(const bw_call *call);
 /* The peer address set with bw_channel_set_peer, or NULL. */
 const char *bw_channel_peer(const bw_channel *ch);
 
