@@ -9,12 +9,17 @@
  * dispatch handlers return false for them. The SDP is passed on as it
  * came; a re-INVITE is answered at once from what the leg last relayed
  * (sipsess wants the answer synchronously) and travels on to the other
- * party as a new offer. An INVITE without SDP (delayed offer) is taken
+ * party as a new offer. An INVITE without a body (delayed offer) is taken
  * only when the media service can originate offers
  * (bw_call_delayed_offer_ok, else 488 "Delayed Offer Not Supported"):
  * the engine then hands us an offer for our 200, and libre's sipsess
  * gives the caller's answer in its ACK to our answer handler, which
- * reports it (bw_channel_late_answer) once libre is done with the ACK. */
+ * reports it (bw_channel_late_answer) once libre is done with the ACK.
+ * Until then (bw_call_late_pending) a re-INVITE from the callee gets 491
+ * (the caller's own gets 500 Retry-After from libre).
+ * An INVITE whose body we cannot use is refused (415 with Accept for a
+ * type other than application/sdp, 488 for an SDP over SIP_SDP_MAX): libre
+ * takes only a body-less INVITE as a delayed offer. */
 #define G_LOG_DOMAIN SIP_LOG_DOMAIN
 #include <errno.h>
 #include <string.h>
@@ -119,6 +124,8 @@ int b2b_offer_common(sip_leg *leg, struct mbuf **descp, const struct sip_msg *ms
 
 	if (!b2b_leg_live(leg) || leg->sent_sdp == NULL)
 		return EPROTO;
+	if (bw_call_late_pending(bw_channel_call(leg->ch)))
+		return EBUSY;   /* b2b_invite answers 491 first; never a 200 here */
 	if (offer == NULL) {
 		/* an offer-less re-INVITE: we offer what the party had */
 		local = sip_sdp_with_direction(leg->sent_sdp, sip_sdp_direction(leg->sent_sdp));
@@ -481,14 +488,59 @@ static void b2b_in_start(const struct sip_msg *msg, b2b_caller *caller, const ch
 	}
 }
 
+/* A re-INVITE on a leg whose call waits for the caller's answer in its
+ * ACK (delayed offer): nothing can be relayed yet, and answering it from
+ * what the party had would tell it that its new offer was taken. libre's
+ * sipsess answers the caller's own re-INVITE then (500 Retry-After), so
+ * only the called legs are looked for. TRUE: answered 491. */
+static bool b2b_reinvite_pending(const struct sip_msg *msg)
+{
+	GHashTableIter it;
+	gpointer key;
+
+	g_hash_table_iter_init(&it, b2b_legs);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const sip_leg *leg = key;
+		const struct sip_dialog *dlg;
+
+		if (leg->inbound || leg->sess == NULL || leg->ch == NULL ||
+		    !bw_call_late_pending(bw_channel_call(leg->ch)))
+			continue;
+		dlg = sipsess_dialog(leg->sess);
+		if (dlg && sip_dialog_cmp(dlg, msg)) {
+			g_info("sip: re-INVITE on channel %s answered 491: the call waits for "
+				  "the caller's answer (delayed offer)", bw_channel_id(leg->ch));
+			(void) sip_treply(NULL, sip_mod->sip, msg, 491, "Request Pending");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An INVITE's body that is there but cannot be used: refused as RFC 3261
+ * 8.2.3 says for a type we do not take (415 listing what we accept), 488
+ * for an SDP over our bound. Never a delayed offer: libre would send our
+ * 200's offer but never pass the ACK's answer on (it waits for one only
+ * after a body-less INVITE). */
+static void b2b_body_refuse(const struct sip_msg *msg)
+{
+	if (pl_isset(&msg->ctyp.type) && !msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+		(void) sip_treplyf(NULL, NULL, sip_mod->sip, msg, false, 415,
+				   "Unsupported Media Type", "Accept: application/sdp\r\n"
+				   "Content-Length: 0\r\n\r\n");
+	else
+		(void) sip_treply(NULL, sip_mod->sip, msg, 488, "Not Acceptable Here");
+}
+
 static bool b2b_invite(const struct sip_msg *msg)
 {
 	g_autofree char *dialed = NULL, *sdp = NULL;
 	b2b_caller caller;
+	bool body;
 	char *key;
 
 	if (pl_isset(&msg->to.tag))
-		return false;   /* in a dialog: sipsess */
+		return b2b_reinvite_pending(msg);   /* else in a dialog: sipsess */
 	key = b2b_key(msg);
 	if (g_hash_table_contains(b2b_pending, key)) {
 		(void) sip_reply(sip_mod->sip, msg, 100, "Trying");   /* a retransmission */
@@ -502,7 +554,11 @@ static bool b2b_invite(const struct sip_msg *msg)
 	(void) sip_reply(sip_mod->sip, msg, 100, "Trying");
 	dialed = b2b_dialed(msg);
 	sdp = b2b_body(msg);
-	if (dialed == NULL || (sdp == NULL && !bw_call_delayed_offer_ok())) {
+	body = msg->mb && mbuf_get_left(msg->mb) > 0;
+	if (dialed != NULL && body && sdp == NULL) {
+		b2b_body_refuse(msg);
+		g_free(key);
+	} else if (dialed == NULL || (sdp == NULL && !bw_call_delayed_offer_ok())) {
 		/* a delayed offer (no SDP) needs the media service to offer for
 		 * the caller: docs/sip.md, "Delayed offer" */
 		(void) sip_treply(NULL, sip_mod->sip, msg, dialed ? 488 : 404,

@@ -14,8 +14,14 @@ answer) whose SIP trace shows the INVITE it got.
   secure=no/yes.
 - Trunk with "srtp":"mandatory": the 200's offer is RTP/SAVP with
   a=crypto; the ACK answers with SRTP; secure=yes/yes.
-- An ACK without SDP: bulwarkd sends BYE to the caller (sipp waits for
-  it) and to the phone (CALL_CLOSED); the call record gives the cause.
+- An ACK without SDP, 1.5 s after the 200: bulwarkd sends BYE to the
+  caller (sipp waits for it) and to the phone (CALL_CLOSED); the call
+  record says failed with the cause and billsec=0; no call.answered.
+- An INVITE with a body that is no SDP (text/plain): no delayed offer,
+  415 with Accept: application/sdp, no call started.
+- A callee (sipp behind a trunk, reached through extension 102's forward)
+  that re-INVITEs before the caller's ACK: 491 Request Pending, and the
+  call goes on once the caller ACKs (answered).
 - Without the srtp module: 488 Delayed Offer Not Supported, as before.
 Needs the sip and srtp modules, sipp and baresip (srtp.so)."""
 import json, os, random, re, shutil, socket, subprocess, tempfile
@@ -32,7 +38,9 @@ SIP = ('<module name="sip"><transport type="udp" listen="127.0.0.1:{p}"/>'
        '<auth algorithms="MD5"/></module>').format(p=port)
 MODS = SIP + '<module name="srtp" ports="{lo}-{hi}" threads="1"/>'.format(lo=lo, hi=hi)
 PLAIN_IP, SEC_IP = "127.0.0.4", "127.0.0.5"   # the callers, trusted by address
+PROV_IP = "127.0.0.6"                         # a provider called through a trunk
 DID = "5552000"
+DID_FWD = "5552001"                           # extension 102, forwarded to 90611
 
 
 class TracedPhone(Baresip):
@@ -68,12 +76,12 @@ def read(path):
         return ""
 
 
-def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
+def sipp(tmp, scenario, ip, *args, timeout=30, background=False, did=DID, uas_port=None):
     err = os.path.join(tmp, scenario + ".err")
     cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
-           "-p", str(pick_port(socket.SOCK_DGRAM)), "-s", DID, "-m", "1", "-timeout", str(timeout),
-           "-timeout_error", "-nostdin", "-trace_err", "-error_file", err] + list(args) + \
-          ["127.0.0.1:%d" % port]
+           "-p", str(uas_port or pick_port(socket.SOCK_DGRAM)), "-s", did, "-m", "1",
+           "-timeout", str(timeout), "-timeout_error", "-nostdin", "-trace_err",
+           "-error_file", err] + list(args) + ["127.0.0.1:%d" % port]
     if background:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
@@ -195,17 +203,122 @@ def call_srtp(d, tmp, phone):
              for l in cdr.splitlines()), "the call record says secure=yes/yes", cdr)
 
 
+def live_events(d):
+    """`bulwarkctl events call.*`, once it is known to be streaming."""
+    ev = d.events("call.*")
+    for i in range(100):
+        d.ctl("emit", "call.probe", "n=live%d" % i)
+        if ev.wait_for(lambda l: "call.probe" in l, 0.2):
+            break
+    return ev
+
+
+def events_until_now(d, ev, tag):
+    """Every call event published so far (a probe published now comes after
+    them: one subscriber's stream keeps the order)."""
+    d.ctl("emit", "call.probe", "n=" + tag)
+    ev.wait_for(lambda l: "call.probe" in l and tag in l, 5)
+    return [l for l in ev.seen if "call.probe" not in l]
+
+
 def call_no_answer(d, tmp, phone):
-    rc, out = sipp(tmp, "uac_late_noanswer.xml", PLAIN_IP)
-    t.ok(rc == 0, "an ACK without SDP: bulwarkd sends the caller a BYE", out)
-    closed = phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
-    t.ok(closed is not None, "... and the phone a BYE (CALL_CLOSED)", phone.output()[-2000:])
+    ev = live_events(d)
+    try:
+        rc, out = sipp(tmp, "uac_late_noanswer.xml", PLAIN_IP)
+        t.ok(rc == 0, "an ACK without SDP: bulwarkd sends the caller a BYE", out)
+        closed = phone.wait_event(lambda e: e.get("type") == "CALL_CLOSED", 10)
+        t.ok(closed is not None, "... and the phone a BYE (CALL_CLOSED)", phone.output()[-2000:])
+        cdr = wait_for(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
+                                       if "no SDP answer" in l), None), 5)
+        t.ok(cdr is not None, "the call record gives the cause (no SDP answer in the ACK)",
+             d.ctl("cdr")[1])
+        t.ok("ACK carried no SDP answer; ending the call" in d.output(),
+             "bulwarkd logs why it ended the call", d.output()[-2000:])
+        t.ok(cdr is not None and " -> 101 failed " in cdr and " billsec=0 " in cdr,
+             "the record says failed with billsec=0: the caller never answered our offer "
+             "(its ACK came 1.5 s after the 200)", cdr or d.ctl("cdr")[1])
+        seen = events_until_now(d, ev, "noanswer")
+        t.ok(any("call.ended" in l for l in seen) and
+             not any("call.answered" in l for l in seen),
+             "no call.answered event for it (bulwarkctl events)", "\n".join(seen))
+    finally:
+        ev.close()
+
+
+def call_bad_body(d, tmp):
+    """A body that is no SDP is no delayed offer: refused before any call."""
+    ev = live_events(d)
+    try:
+        trace = os.path.join(tmp, "late_415.log")
+        rc, out = sipp(tmp, "uac_late_415.xml", PLAIN_IP, "-trace_msg", "-message_file", trace)
+        resp = message(read(trace), r"SIP/2\.0 415 ")
+        t.ok(rc == 0 and "415 Unsupported Media Type" in resp and
+             re.search(r"(?mi)^Accept: application/sdp", resp) is not None,
+             "an INVITE with a text/plain body: 415 with Accept: application/sdp, not taken "
+             "as a delayed offer", out + read(trace)[-1500:])
+        seen = events_until_now(d, ev, "badbody")
+        t.ok(not any("call.started" in l for l in seen) and
+             not d.ctl("calls")[1].strip(), "... and no call was started for it",
+             "\n".join(seen) + d.ctl("calls")[1])
+    finally:
+        ev.close()
+
+
+def provision_forward(d):
+    """DID_FWD -> extension 102, which forwards always to 90611: route 9 to
+    the trunk lateprov (srtp off), whose provider is a sipp UAS."""
+    uas_port = pick_port(socket.SOCK_DGRAM)
+    rec = json.loads(ext_json("102", "carol", "test", "pw-carol", 3))
+    rec["forward_always"] = "90611"
+    trunk = {"driver": "sip", "mode": "peer", "address": PROV_IP,
+             "proxy": "sip:%s:%d" % (PROV_IP, uas_port), "transport": "udp", "srtp": "off"}
+    rcs = [d.ctl("store", "put", "ext/102", json.dumps(rec))[0],
+           d.ctl("store", "put", "route/did/" + DID_FWD, json.dumps({"extension": "102"}))[0],
+           d.ctl("store", "put", "trunk/lateprov", json.dumps(trunk))[0],
+           d.ctl("store", "put", "route/out/9", json.dumps({"trunk": "lateprov", "strip": 1}))[0]]
+    up = wait_for(lambda: "lateprov\t" in d.ctl("trunks")[1], 5)
+    t.ok(rcs == [0] * 4 and up, "DID %s -> extension 102 forwarding to 90611 -> trunk "
+         "lateprov (provider %s:%d)" % (DID_FWD, PROV_IP, uas_port), str(rcs))
+    return uas_port
+
+
+def call_callee_reinvite(d, tmp):
+    """The callee re-INVITEs while the caller has not ACKed: 491."""
+    uas_port = provision_forward(d)
+    trace = os.path.join(tmp, "late_uas.log")
+    uas = subprocess.Popen(
+        [shutil.which("sipp"), "-sf", src("tests/integration/sipp/uas_late_reinvite.xml"),
+         "-i", PROV_IP, "-p", str(uas_port), "-mi", PROV_IP,
+         "-mp", str(pick_port(socket.SOCK_DGRAM)), "-m", "1", "-timeout", "30",
+         "-timeout_error", "-nostdin", "-trace_err", "-error_file",
+         os.path.join(tmp, "uas_late_reinvite.xml.err"), "-trace_msg", "-message_file", trace],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+    # sipp has no readiness signal: its UDP port is bound once taken
+    wait_for(lambda: not port_free_udp(PROV_IP, uas_port), 5)
+    rc, out = sipp(tmp, "uac_late_slowack.xml", PLAIN_IP, "-mi", PLAIN_IP,
+                   "-mp", str(pick_port(socket.SOCK_DGRAM)), did=DID_FWD, timeout=30)
+    urc, uerr = sipp_wait(uas, tmp, "uas_late_reinvite.xml")
+    msgs = read(trace)
+    t.ok(urc == 0 and "SIP/2.0 491 Request Pending" in msgs,
+         "a callee re-INVITE before the caller's ACK: 491 Request Pending (sipp UAS exit 0)",
+         uerr + msgs[-2500:] + d.output()[-2000:])
+    t.ok(rc == 0, "the caller's slow ACK then completes the call, which ends with its BYE "
+         "(sipp exit 0)", out)
     cdr = wait_for(lambda: next((l for l in d.ctl("cdr")[1].splitlines()
-                                   if "no SDP answer" in l), None), 5)
-    t.ok(cdr is not None, "the call record gives the cause (no SDP answer in the ACK)",
+                                   if " -> 0611 " in l), None), 5)
+    t.ok(cdr is not None and " answered " in cdr, "the call record says answered",
          d.ctl("cdr")[1])
-    t.ok("ACK carried no SDP answer; ending the call" in d.output(), "bulwarkd logs why it ended the call",
-         d.output()[-2000:])
+
+
+def port_free_udp(ip, p):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind((ip, p))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
 
 
 def without_media(tmp):
@@ -237,6 +350,8 @@ def main():
                 call_plain(d, tmp, phone)
                 call_srtp(d, tmp, phone)
                 call_no_answer(d, tmp, phone)
+            call_bad_body(d, tmp)
+            call_callee_reinvite(d, tmp)
             wait_for(lambda: d.ctl("media")[1].startswith("streams 0"), 10)
             t.ok(d.ctl("media")[1].startswith("streams 0"), "no stream left after the calls",
                  d.ctl("media")[1])

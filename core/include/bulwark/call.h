@@ -242,9 +242,10 @@ void   bw_call_set_max(guint max_calls);
  * end the call (both legs hung up) from this call. Until then the call is
  * not answered (no call.answered, no answer time, nothing billed): a hang-up,
  * an unusable answer or no answer within 32 s ends it as "failed".
- * bw_call_late_pending: TRUE in that window; a driver answers a re-offer
- * (re-INVITE/UPDATE) on either leg then with 491 Request Pending instead of
- * reporting it, since nothing can be relayed before the caller answered. */
+ * bw_call_late_pending: TRUE in that window; a driver refuses a re-offer
+ * (re-INVITE/UPDATE) then, 491 Request Pending for SIP, instead of
+ * reporting it: nothing can be relayed before the caller answered, and the
+ * engine ignores it. */
 gboolean bw_call_delayed_offer_ok(void);
 void     bw_channel_late_answer(bw_channel *in, const char *sdp);
 gboolean bw_call_late_pending(const bw_call *call);
