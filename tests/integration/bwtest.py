@@ -17,7 +17,7 @@ the build tree's modules on the module path, waits for the control socket,
 and stops it (SIGTERM, then SIGKILL after 10 s) on exit. Nothing listens on
 a fixed port: pick_port() asks the kernel for a free one.
 """
-import os, queue, random, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import fcntl, os, queue, random, re, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 TOP_BUILDDIR = os.path.abspath(os.environ.get("top_builddir", "."))
 TOP_SRCDIR = os.path.abspath(os.environ.get("top_srcdir", "."))
@@ -166,6 +166,43 @@ class Events:
             self.proc.wait()
 
 
+class ModulesLock:
+    """A shared lock on the build tree's modules while a bulwarkd of ours may
+    load them. test_sdk_outoftree.sh takes it exclusively around its `make
+    install`: libtool relinks each module at install and meanwhile moves
+    the module's .so in .libs aside, so a daemon starting then would find
+    no module or half a file ("not an ELF file")."""
+    PATH = os.path.join(TOP_BUILDDIR, ".bw-modules.lock")
+
+    def __init__(self):
+        self.f = None
+
+    def acquire(self):
+        if self.f is None:
+            self.f = open(self.PATH, "a")
+            fcntl.flock(self.f, fcntl.LOCK_SH)
+        return self
+
+    def release(self):
+        if self.f is not None:
+            self.f.close()   # closing drops the lock
+            self.f = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
+def bulwarkd_run(args, **kw):
+    """bulwarkd ARGS in the foreground (--check-config, a refused start),
+    under the modules lock: subprocess.run's answer."""
+    with ModulesLock():
+        return subprocess.run([build("bulwarkd")] + list(args), **kw)
+
+
 CONFIG = """<?xml version="1.0"?>
 <bulwark>
   <system name="test" data-dir="{datadir}"/>
@@ -194,12 +231,14 @@ class Daemon:
             self.env.update(env)
         self.proc = None
         self.log_path = os.path.join(self.datadir, "bulwarkd.log")
+        self.modules_lock = ModulesLock()
 
     @property
     def socket(self):
         return os.path.join(self.datadir, "bulwarkd.sock")
 
     def start(self, wait=True):
+        self.modules_lock.acquire()   # held until stop(): modules load at runtime too
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [build("bulwarkd"), "-c", self.config_path] + self.args,
@@ -238,6 +277,7 @@ class Daemon:
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc is None or self.proc.poll() is not None:
+            self.modules_lock.release()
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
@@ -248,6 +288,7 @@ class Daemon:
             return None
         finally:
             self.log.close()
+            self.modules_lock.release()
 
     def __enter__(self):
         return self.start()

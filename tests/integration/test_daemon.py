@@ -2,7 +2,7 @@
 bad), clean stop on SIGTERM/SIGINT, refusal of writable configuration, and
 the privilege drop when started as root."""
 import os, re, signal, subprocess, tempfile, time
-from bwtest import Tap, Daemon, build, src, module_path, CONFIG
+from bwtest import Tap, Daemon, build, src, module_path, CONFIG, bulwarkd_run
 
 t = Tap()
 env = dict(os.environ, BULWARK_MODULE_PATH=module_path())
@@ -14,8 +14,8 @@ def check_config(text, name="bulwark.xml"):
     path = os.path.join(d, name)
     with open(path, "w") as f:
         f.write(text.replace("{datadir}", d))
-    p = subprocess.run([build("bulwarkd"), "--check-config", path],
-                       capture_output=True, text=True, env=env, timeout=30)
+    p = bulwarkd_run(["--check-config", path],
+                     capture_output=True, text=True, env=env, timeout=30)
     return p.returncode, p.stdout + p.stderr, path
 
 
@@ -90,14 +90,14 @@ with Daemon(t) as d:
 # hardening -------------------------------------------------------------------
 d = Daemon(t)
 os.chmod(d.config_path, 0o664)
-p = subprocess.run([build("bulwarkd"), "-c", d.config_path], capture_output=True, text=True,
-                   env=env, timeout=30)
+p = bulwarkd_run(["-c", d.config_path], capture_output=True, text=True,
+                 env=env, timeout=30)
 t.ok(p.returncode != 0 and "writable" in p.stderr and d.config_path in p.stderr,
      "a group-writable configuration file is refused", p.stderr)
 os.chmod(d.config_path, 0o600)
 os.chmod(d.datadir, 0o777)
-p = subprocess.run([build("bulwarkd"), "-c", d.config_path], capture_output=True, text=True,
-                   env=env, timeout=30)
+p = bulwarkd_run(["-c", d.config_path], capture_output=True, text=True,
+                 env=env, timeout=30)
 t.ok(p.returncode != 0 and "writable" in p.stderr, "a world-writable data directory is refused", p.stderr)
 os.chmod(d.datadir, 0o700)
 

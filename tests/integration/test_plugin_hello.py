@@ -4,8 +4,8 @@ greeting="hi"; `bulwarkctl modules` shows it running with its version; a
 hello.ping emitted with `bulwarkctl emit` is answered by a hello.pong with
 the same id and the greeting, seen through `bulwarkctl events`; and the
 schema fragment installed beside the module rejects a bad greeting."""
-import os, shutil, subprocess, tempfile
-from bwtest import CONFIG, Tap, Daemon, build, module_path
+import os, shutil, tempfile
+from bwtest import CONFIG, Tap, Daemon, module_path, bulwarkd_run
 
 VERSION = "1.0.0"
 
@@ -75,8 +75,8 @@ try:
         with open(cfg, "w") as f:
             f.write(CONFIG.format(datadir=tmp,
                                   modules='<module name="hello" greeting="%s"/>' % greeting))
-        p = subprocess.run([build("bulwarkd"), "--check-config", cfg],
-                           capture_output=True, text=True, env=env, timeout=30)
+        p = bulwarkd_run(["--check-config", cfg],
+                         capture_output=True, text=True, env=env, timeout=30)
         return p.returncode, p.stdout + p.stderr
 
     rc, out = check("hi")

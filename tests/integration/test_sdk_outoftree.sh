@@ -35,7 +35,11 @@ pcvar() { sed -n "s|^$1=||p" "$top_builddir/core/bulwark.pc"; }
 prefix=$(pcvar prefix)
 if [ -z "$prefix" ]; then echo "Bail out! no prefix in $top_builddir/core/bulwark.pc"; exit 1; fi
 
-if make -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
+# libtool relinks each module at install and meanwhile moves the build
+# tree's .libs/mod_*.so aside: the other tests' daemons hold this lock
+# shared while they may load modules (bwtest.ModulesLock)
+lock="$(cd "$top_builddir" && pwd)/.bw-modules.lock"
+if flock -x "$lock" make -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
 	ok "make install DESTDIR=staging root"
 else
 	not_ok "make install DESTDIR=staging root" "$tmp/install.log"; finish

@@ -19,9 +19,9 @@ MIBS= so nothing is looked up):
 - AgentX: Debian's snmpd as master on its own port answers our objects
   through bulwarkd running as a subagent.
 """
-import hashlib, os, re, shutil, socket, subprocess, tempfile, time
+import hashlib, os, re, shutil, socket, tempfile, time
 from sippfix import options_flood
-from bwtest import CONFIG, Tap, Daemon, build, module_path, pick_port
+from bwtest import CONFIG, Tap, Daemon, module_path, pick_port, bulwarkd_run
 from snmpfix import TrapReceiver, Snmpd, snmp_cmd, cleanup_client, have_tools, SNMPD
 
 # libnetsnmp keeps memory after its own shutdown; the snmp module unloads
@@ -321,8 +321,8 @@ def schema():
         def check(mod):
             with open(cfg, "w") as f:
                 f.write(CONFIG.format(datadir=tmp, modules=mod))
-            p = subprocess.run([build("bulwarkd"), "--check-config", cfg],
-                               capture_output=True, text=True, env=env, timeout=30)
+            p = bulwarkd_run(["--check-config", cfg],
+                             capture_output=True, text=True, env=env, timeout=30)
             return p.returncode, p.stdout + p.stderr
 
         rc, out = check(snmp_module(1161, community_el, user_el, receivers(162)))
