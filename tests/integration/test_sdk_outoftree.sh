@@ -38,12 +38,17 @@ if [ -z "$prefix" ]; then echo "Bail out! no prefix in $top_builddir/core/bulwar
 # libtool relinks each module at install and meanwhile moves the build
 # tree's .libs/mod_*.so aside: the other tests' daemons hold this lock
 # shared while they may load modules (bwtest.ModulesLock)
-lock="$(cd "$top_builddir" && pwd)/.bw-modules.lock"
-if flock -x "$lock" make -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
+# (the shell holds it, so that make runs as before, with the jobserver)
+exec 9>>"$top_builddir/.bw-modules.lock"
+flock -x 9
+if make -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
 	ok "make install DESTDIR=staging root"
 else
+	flock -u 9
 	not_ok "make install DESTDIR=staging root" "$tmp/install.log"; finish
 fi
+flock -u 9
+exec 9>&-
 
 # bulwark.pc with its absolute paths moved into the staging root
 pcdir="$tmp/pkgconfig"
