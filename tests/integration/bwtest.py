@@ -43,10 +43,10 @@ def module_path():
 _picked = set()
 
 
-def _port_free(port, kind):
+def _port_free(port, kind, ip="127.0.0.1"):
     s = socket.socket(socket.AF_INET, kind)
     try:
-        s.bind(("127.0.0.1", port))
+        s.bind((ip, port))
         return True
     except OSError:
         return False
@@ -54,20 +54,21 @@ def _port_free(port, kind):
         s.close()
 
 
-def pick_port(kind=socket.SOCK_STREAM):
-    """A loopback port free for TCP and UDP alike (kind is kept for the
-    callers' sake), drawn from 10000-19999: outside the kernel's ephemeral
-    range (32768-60999), so a client socket numbered by the kernel between
-    this pick and the server's bind cannot take it, and outside baresip's
-    RTP range (20000-29999). Never the same port twice in one test."""
+def pick_port(kind=socket.SOCK_STREAM, ip="127.0.0.1"):
+    """A port of loopback address ip free for TCP and UDP alike (kind is
+    kept for the callers' sake), drawn from 10000-19999: outside the
+    kernel's ephemeral range (32768-60999), so a client socket numbered by
+    the kernel between this pick and the server's bind cannot take it, and
+    outside baresip's RTP range (20000-29999). Never the same port twice in
+    one test."""
     for _ in range(500):
         port = random.randint(10000, 19999)
-        if port not in _picked and _port_free(port, socket.SOCK_STREAM) and \
-                _port_free(port, socket.SOCK_DGRAM):
+        if port not in _picked and _port_free(port, socket.SOCK_STREAM, ip) and \
+                _port_free(port, socket.SOCK_DGRAM, ip):
             _picked.add(port)
             return port
     s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
+    s.bind((ip, 0))
     port = s.getsockname()[1]
     s.close()
     return port
@@ -96,6 +97,15 @@ class Tap:
     def done(self):
         print("1..%d" % self.n)
         sys.exit(1 if self.failed else 0)
+
+
+def read_text(path):
+    """A file's text (undecodable bytes replaced), or "" when it cannot be read."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def wait_for(pred, timeout=20, step=0.05):

@@ -26,7 +26,7 @@ answer) whose SIP trace shows the INVITE it got.
 Needs the sip and srtp modules, sipp and baresip (srtp.so)."""
 import json, os, random, re, shutil, socket, subprocess, tempfile
 import baresipfix
-from bwtest import Tap, Daemon, pick_port, src, wait_for
+from bwtest import Tap, Daemon, pick_port, src, wait_for, read_text
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -68,14 +68,6 @@ class TracedPhone(Baresip):
             baresipfix.subprocess.Popen = real
 
 
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def sipp(tmp, scenario, ip, *args, timeout=30, background=False, did=DID, uas_port=None):
     err = os.path.join(tmp, scenario + ".err")
     cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
@@ -85,7 +77,7 @@ def sipp(tmp, scenario, ip, *args, timeout=30, background=False, did=DID, uas_po
     if background:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(err)[-1500:]
+    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read_text(err)[-1500:]
 
 
 def sipp_wait(p, tmp, scenario):
@@ -94,7 +86,7 @@ def sipp_wait(p, tmp, scenario):
     except subprocess.TimeoutExpired:
         p.kill()
         rc = p.wait()
-    return rc, read(os.path.join(tmp, scenario + ".err"))[-1500:]
+    return rc, read_text(os.path.join(tmp, scenario + ".err"))[-1500:]
 
 
 def message(trace, first_line_re):
@@ -167,7 +159,7 @@ def call_plain(d, tmp, phone):
     rc, err = sipp_wait(p, tmp, "uac_late.xml")
     t.ok(rc == 0, "the caller got an offer in the 200, ACKed with its answer and hung up "
          "(sipp exit 0)", err)
-    msgs = read(trace)
+    msgs = read_text(trace)
     ok200 = message(msgs, r"SIP/2\.0 200 OK")
     m = re.search(r"m=audio (\d+) (\S+) ([0-9 ]+)", ok200)
     t.ok(m is not None and m.group(2) == "RTP/AVP" and "a=crypto" not in ok200 and
@@ -193,7 +185,7 @@ def call_srtp(d, tmp, phone):
          d.ctl("calls")[1] + d.output()[-3000:])
     rc, err = sipp_wait(p, tmp, "uac_late_srtp.xml")
     t.ok(rc == 0, "the SRTP caller's call went through (sipp exit 0)", err)
-    ok200 = message(read(trace), r"SIP/2\.0 200 OK")
+    ok200 = message(read_text(trace), r"SIP/2\.0 200 OK")
     t.ok(re.search(r"m=audio \d+ RTP/SAVP ", ok200) is not None and
          "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" in ok200,
          "the SRTP trunk's 200 is an RTP/SAVP offer with a=crypto", ok200[:1500])
@@ -251,11 +243,11 @@ def call_bad_body(d, tmp):
     try:
         trace = os.path.join(tmp, "late_415.log")
         rc, out = sipp(tmp, "uac_late_415.xml", PLAIN_IP, "-trace_msg", "-message_file", trace)
-        resp = message(read(trace), r"SIP/2\.0 415 ")
+        resp = message(read_text(trace), r"SIP/2\.0 415 ")
         t.ok(rc == 0 and "415 Unsupported Media Type" in resp and
              re.search(r"(?mi)^Accept: application/sdp", resp) is not None,
              "an INVITE with a text/plain body: 415 with Accept: application/sdp, not taken "
-             "as a delayed offer", out + read(trace)[-1500:])
+             "as a delayed offer", out + read_text(trace)[-1500:])
         seen = events_until_now(d, ev, "badbody")
         t.ok(not any("call.started" in l for l in seen) and
              not d.ctl("calls")[1].strip(), "... and no call was started for it",
@@ -298,7 +290,7 @@ def call_callee_reinvite(d, tmp):
     rc, out = sipp(tmp, "uac_late_slowack.xml", PLAIN_IP, "-mi", PLAIN_IP,
                    "-mp", str(pick_port(socket.SOCK_DGRAM)), did=DID_FWD, timeout=30)
     urc, uerr = sipp_wait(uas, tmp, "uas_late_reinvite.xml")
-    msgs = read(trace)
+    msgs = read_text(trace)
     t.ok(urc == 0 and "SIP/2.0 491 Request Pending" in msgs,
          "a callee re-INVITE before the caller's ACK: 491 Request Pending (sipp UAS exit 0)",
          uerr + msgs[-2500:] + d.output()[-2000:])
@@ -331,8 +323,8 @@ def without_media(tmp):
         wait_for(lambda: "lateoff\t" in d.ctl("trunks")[1], 5)
         trace = os.path.join(tmp, "late_488.log")
         rc, out = sipp(tmp, "uac_late_488.xml", PLAIN_IP, "-trace_msg", "-message_file", trace)
-        t.ok(rc == 0 and "488 Delayed Offer Not Supported" in read(trace),
-             "without the srtp module: 488 Delayed Offer Not Supported", out + read(trace)[-800:])
+        t.ok(rc == 0 and "488 Delayed Offer Not Supported" in read_text(trace),
+             "without the srtp module: 488 Delayed Offer Not Supported", out + read_text(trace)[-800:])
         t.ok(d.ctl("cdr")[1].strip() == "" or DID not in d.ctl("cdr")[1],
              "... before any call record", d.ctl("cdr")[1])
 

@@ -30,14 +30,6 @@ KAMAILIO = shutil.which("kamailio")
 HA1 = hashlib.md5(b"acme:provider.test:secret").hexdigest()
 
 
-def pick_udp(ip):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((ip, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def put(d, key, value):
     rc, out, err = d.ctl("store", "put", key, json.dumps(value) if isinstance(value, dict) else value)
     return rc == 0, out + err
@@ -77,7 +69,7 @@ def read(path):
 
 
 def peer_calls(d, tmp):
-    uas_port = pick_udp(PEER_IP)
+    uas_port = pick_port(socket.SOCK_DGRAM, PEER_IP)
     ok, why = put(d, "trunk/peer1", {"driver": "sip", "mode": "peer", "address": PEER_IP,
                                      "proxy": "sip:%s:%d" % (PEER_IP, uas_port), "transport": "udp"})
     t.ok(ok, "peer trunk provisioned", why)
@@ -90,7 +82,7 @@ def peer_calls(d, tmp):
     with Phone(t, "bob", "pw-bob", "127.0.0.1", port, extra_account=";answermode=auto") as b, \
             Phone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
         t.ok(b.wait_registered(10) and a.wait_registered(10), "extensions 100 and 101 registered")
-        rc, out = sipp(tmp, "uac_did.xml", "-s", "5551000", "-p", str(pick_udp(PEER_IP)),
+        rc, out = sipp(tmp, "uac_did.xml", "-s", "5551000", "-p", str(pick_port(socket.SOCK_DGRAM, PEER_IP)),
                        "127.0.0.1:%d" % port)
         t.ok(rc == 0, "peer -> DID 5551000 -> extension 101 answers, BYE completes", out)
         inc = b.wait_event(lambda e: "0612345678" in e.get("peeruri", ""), 5)
@@ -120,7 +112,7 @@ def peer_challenges(d, tmp):
     """The provider answers our outgoing INVITE with 407: we answer it once
     with the trunk's stored HA1 (sipp verifies the digest)."""
     ip = "127.0.0.3"
-    uas_port = pick_udp(ip)
+    uas_port = pick_port(socket.SOCK_DGRAM, ip)
     ok, why = put(d, "trunk/peer-auth", {"driver": "sip", "mode": "peer", "address": ip,
                                          "proxy": "sip:%s:%d" % (ip, uas_port), "transport": "udp",
                                          "domain": "provider.test", "username": "acme",
@@ -235,7 +227,7 @@ def read_full(path):
 
 def registrations(d, tmp):
     make_pki(tmp)
-    kudp, ktls, ktls2, ktls3 = pick_udp("127.0.0.1"), pick_port(), pick_port(), pick_port()
+    kudp, ktls, ktls2, ktls3 = pick_port(socket.SOCK_DGRAM, "127.0.0.1"), pick_port(), pick_port(), pick_port()
     k = start_kamailio(tmp, kudp, ktls, ktls2, ktls3)
     try:
         t.ok(k.poll() is None, "Kamailio (the provider) runs", read(os.path.join(tmp, "kamailio.log")))

@@ -21,7 +21,7 @@ refused with 488, one from the "off" trunk reaches an SRTP phone
 phones without SRTP) shows the capture check does see the tone in clear.
 Needs the sip module, baresip (srtp.so), sipp, dumpcap, tshark and ss."""
 import json, math, os, random, shutil, socket, struct, subprocess, tempfile, time, wave
-from bwtest import Tap, Daemon, pick_port, src
+from bwtest import Tap, Daemon, pick_port, src, read_text
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -292,22 +292,6 @@ def plain_control(d, tmp):
 PLAIN_IP, SEC_IP = "127.0.0.2", "127.0.0.3"   # the providers, trusted by address
 
 
-def pick_udp(ip):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((ip, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
     err = os.path.join(tmp, scenario + ".err")
     cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
@@ -316,7 +300,7 @@ def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
     if background:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(err)[-1500:]
+    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read_text(err)[-1500:]
 
 
 def sipp_done(p):
@@ -342,7 +326,7 @@ def trunk_provision(d, name, ip, uas_port, srtp, prefix):
 
 def trunk_plain(d, tmp):
     """SRTP phone -> trunk with srtp off: the relay bridges SRTP and RTP."""
-    uas_port, media = pick_udp(PLAIN_IP), pick_udp(PLAIN_IP)
+    uas_port, media = pick_port(socket.SOCK_DGRAM, PLAIN_IP), pick_port(socket.SOCK_DGRAM, PLAIN_IP)
     trunk_provision(d, "plain", PLAIN_IP, uas_port, "off", "9")
     cap, pcap, _ok = capture_start(tmp)
     uas = sipp(tmp, "uas_provider.xml", PLAIN_IP, "-p", str(uas_port), "-mi", PLAIN_IP,
@@ -373,7 +357,7 @@ def trunk_plain(d, tmp):
         else:
             t.ok(False, "the phone recorded the provider's echo", os.listdir(a.record_dir))
     t.ok(sipp_done(uas) == 0, "the provider saw ACK and BYE (sipp exit 0)",
-         read(os.path.join(tmp, "uas_provider.xml.err"))[-1500:])
+         read_text(os.path.join(tmp, "uas_provider.xml.err"))[-1500:])
     wait_until(lambda: listening_in_range(d) == [], 10)
     cap.terminate()
     cap.wait(10)
@@ -391,11 +375,11 @@ def trunk_plain(d, tmp):
 
 def trunk_srtp(d, tmp):
     """A trunk with srtp mandatory gets an SRTP offer."""
-    uas_port = pick_udp(SEC_IP)
+    uas_port = pick_port(socket.SOCK_DGRAM, SEC_IP)
     trunk_provision(d, "sec", SEC_IP, uas_port, "mandatory", "8")
     trace = os.path.join(tmp, "srtp_msgs.log")
     uas = sipp(tmp, "uas_provider_srtp.xml", SEC_IP, "-p", str(uas_port), "-mi", SEC_IP,
-               "-mp", str(pick_udp(SEC_IP)), "-trace_msg", "-message_file", trace,
+               "-mp", str(pick_port(socket.SOCK_DGRAM, SEC_IP)), "-trace_msg", "-message_file", trace,
                background=True)
     time.sleep(0.5)   # sipp has no readiness signal; it binds at once
     with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
@@ -409,7 +393,7 @@ def trunk_srtp(d, tmp):
         a.hangup()
         a.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
     sipp_done(uas)
-    msgs = read(trace)
+    msgs = read_text(trace)
     invite = msgs[msgs.find("INVITE sip:"):]
     invite = invite[:invite.find("----")] if "----" in invite else invite
     t.ok("m=audio" in invite and "RTP/SAVP" in invite and
@@ -423,11 +407,11 @@ def trunk_inbound(d, tmp):
     with SrtpPhone(t, "bob", "pw-bob", "127.0.0.1", port, extra_account=";answermode=auto") as b:
         t.ok(b.wait_registered(10), "trunk: SRTP phone 101 registered (auto answer)")
         rc, out = sipp(tmp, "uac_did_488.xml", SEC_IP, "-s", "5551000", "-p",
-                       str(pick_udp(SEC_IP)), "127.0.0.1:%d" % port)
+                       str(pick_port(socket.SOCK_DGRAM, SEC_IP)), "127.0.0.1:%d" % port)
         t.ok(rc == 0, "a plain offer from the mandatory trunk is refused with 488", out)
         t.ok(b.wait_event(lambda e: typ(e) == "CALL_INCOMING", 1) is None, "101 never rang")
         rc, out = sipp(tmp, "uac_did.xml", PLAIN_IP, "-s", "5551000", "-p",
-                       str(pick_udp(PLAIN_IP)), "127.0.0.1:%d" % port)
+                       str(pick_port(socket.SOCK_DGRAM, PLAIN_IP)), "127.0.0.1:%d" % port)
         t.ok(rc == 0, "a plain offer from the trunk with srtp off reaches the SRTP phone",
              out + d.output()[-2000:])
     cdr = d.ctl("cdr")[1]

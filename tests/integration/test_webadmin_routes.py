@@ -21,14 +21,6 @@ BARESIP = shutil.which("baresip")
 SIP_BUILT = os.path.exists(build("modules/sip/.libs/mod_sip.so"))
 
 
-def pick_udp(ip):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((ip, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def put(w, key, value):
     rc, out, err = w.d.ctl("store", "put", key, json.dumps(value))
     return rc == 0, out + err
@@ -252,7 +244,7 @@ def check_calls(t, w, sip_port, uas_port):
         with Phone(t, "bob", "pw-bob", "127.0.0.1", sip_port, extra_account=";answermode=auto") as b, \
                 Phone(t, "alice", "pw-alice", "127.0.0.1", sip_port) as a:
             t.ok(b.wait_registered(10) and a.wait_registered(10), "extensions 100 and 101 registered")
-            rc, out = sipp(tmp, "uac_did.xml", "-s", "5551000", "-p", str(pick_udp(PEER_IP)),
+            rc, out = sipp(tmp, "uac_did.xml", "-s", "5551000", "-p", str(pick_port(socket.SOCK_DGRAM, PEER_IP)),
                            "127.0.0.1:%d" % sip_port)
             t.ok(rc == 0, "the peer calls DID 5551000 (saved in the WebAdmin): 101 answers", out)
             uas = sipp(tmp, "uas_provider.xml", "-p", str(uas_port), background=True)
@@ -280,7 +272,7 @@ def main():
     t = Tap()
     calls = SIP_BUILT and SIPP and BARESIP
     sip_port = pick_port(socket.SOCK_DGRAM)
-    uas_port = pick_udp(PEER_IP)
+    uas_port = pick_port(socket.SOCK_DGRAM, PEER_IP)
     mods = ('<module name="sip"><transport type="udp" listen="127.0.0.1:%d"/>'
             '<auth algorithms="MD5"/></module>' % sip_port) if SIP_BUILT else ""
     with WebAdmin(t, modules=mods) as w:
