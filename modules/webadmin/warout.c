@@ -17,6 +17,7 @@
  * it names exists, so a saved route is one a call can take. Every change
  * is audited as route.out|did.add|set|del; nothing here is secret. */
 #include "webadmin.h"
+#include <bulwark/call.h>
 #include <bulwark/store.h>
 #include <string.h>
 
@@ -93,7 +94,10 @@ static void rt_exists(rt_errs *e, const char *field, const char *prefix, const c
 		return;
 	if (known ? g_hash_table_contains(known, name) : wa_record_exists(prefix, name))
 		return;
-	char *msg = g_strdup_printf("there is no %s \"%s\"; create it first", what, name);
+	char *msg = known && wa_record_exists(prefix, name)
+		? g_strdup_printf("the %s \"%s\" is not in use: its record was refused "
+				  "(the log says why)", what, name)
+		: g_strdup_printf("there is no %s \"%s\"; create it first", what, name);
 	rt_err(e, field, msg);
 	g_free(msg);
 }
@@ -209,6 +213,28 @@ static gboolean rt_key_ok(const char *key)
 /* ---- GET /api/routes ---- */
 
 /* Valid names under prefix as a set (owned keys), and as a JSON array on b. */
+/* What the list offers and checks routes against: the trunks and
+ * extensions the directory took, not every stored record (one it skipped
+ * cannot carry a call; the log says why). A PUT checks only that the
+ * record exists, so that one saved a moment ago is not refused before the
+ * directory's rebuild. */
+static gboolean rt_trunk_usable(const char *name)
+{
+	char *json = rt_trunk_name_ok(name) ? bw_trunk_json(name) : NULL;
+	gboolean ok = json != NULL;
+	g_free(json);
+	return ok;
+}
+
+static gboolean rt_ext_usable(const char *number)
+{
+	bw_extension *x = rt_ext_ok(number) ? bw_extension_lookup(number) : NULL;
+	gboolean ok = x != NULL;
+	if (x)
+		bw_extension_free(x);
+	return ok;
+}
+
 static GHashTable *rt_names(JsonBuilder *b, const char *member, const char *prefix,
 			    gboolean (*ok)(const char *))
 {
@@ -296,8 +322,8 @@ static wa_resp *rt_list(void)
 {
 	JsonBuilder *b = json_builder_new();
 	json_builder_begin_object(b);
-	GHashTable *trunks = rt_names(b, "trunks", TRUNK_PREFIX, rt_trunk_name_ok);
-	GHashTable *exts = rt_names(b, "extensions", EXT_PREFIX, rt_ext_ok);
+	GHashTable *trunks = rt_names(b, "trunks", TRUNK_PREFIX, rt_trunk_usable);
+	GHashTable *exts = rt_names(b, "extensions", EXT_PREFIX, rt_ext_usable);
 	json_builder_set_member_name(b, "outgoing");
 	rt_list_add(b, &kind_out, trunks);
 	json_builder_set_member_name(b, "dids");

@@ -40,7 +40,10 @@ if [ -z "$prefix" ]; then echo "Bail out! no prefix in $top_builddir/core/bulwar
 # shared while they may load modules (bwtest.ModulesLock)
 # (the shell holds it, so that make runs as before, with the jobserver)
 exec 9>>"$top_builddir/.bw-modules.lock"
-flock -x 9
+if ! flock -w 600 -x 9; then
+	echo "Bail out! the modules lock ($top_builddir/.bw-modules.lock) was not free within 600 s"
+	exit 1
+fi
 if make -C "$top_builddir" install DESTDIR="$root" >"$tmp/install.log" 2>&1; then
 	ok "make install DESTDIR=staging root"
 else

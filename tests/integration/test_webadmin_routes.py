@@ -165,6 +165,17 @@ def check_problems(t, w, c):
     t.ok(by.get("7", {}).get("problem", "x") is None, "a good route has no problem", by.get("7"))
     t.ok(rows.get("trunks") == ["backup.2_x-y", "carrier"] and rows.get("extensions") == ["100", "101"],
          "the choices: trunk names and extension numbers", rows)
+    # a trunk record the directory refuses: stored, but not offered, and a
+    # route to it is flagged (the directory's view, not the store's)
+    put(w, "trunk/bogus", {"driver": "sip", "srtp": "sometimes"})
+    put(w, "route/out/6", {"trunk": "bogus"})
+    wait_for(lambda: "record skipped: trunk/bogus" in w.d.output(), 10)
+    rows = routes(c)
+    by = {r["prefix"]: r for r in rows.get("outgoing", [])}
+    t.ok("bogus" not in rows.get("trunks", []) and "not in use" in (by.get("6", {}).get("problem") or ""),
+         "a route to a trunk the directory refused is flagged, the trunk is not offered", by.get("6"))
+    w.d.ctl("store", "delete", "route/out/6")
+    w.d.ctl("store", "delete", "trunk/bogus")
 
 
 def check_directory(t, w, saved):
