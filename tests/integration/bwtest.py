@@ -54,6 +54,12 @@ def _port_free(port, kind, ip="127.0.0.1"):
         s.close()
 
 
+def wait_bound(port, ip="127.0.0.1", kind=socket.SOCK_DGRAM, timeout=10):
+    """Wait until something binds ip:port (a peer without a readiness
+    signal, such as sipp); True when it did."""
+    return bool(wait_for(lambda: not _port_free(port, kind, ip), timeout))
+
+
 def pick_port(kind=socket.SOCK_STREAM, ip="127.0.0.1"):
     """A port of loopback address ip free for TCP and UDP alike (kind is
     kept for the callers' sake), drawn from 10000-19999: outside the

@@ -13,7 +13,7 @@ the store without `module reload sip`: a new record starts a trunk, a
 changed one restarts it, a deleted one stops it (a deleted peer is no
 longer trusted: its INVITE is challenged)."""
 import hashlib, json, os, re, shutil, socket, subprocess, tempfile, time
-from bwtest import Tap, Daemon, pick_port, src
+from bwtest import Tap, Daemon, pick_port, src, wait_bound
 from sipraw import SipRaw, ext_json
 from sipcallfix import Phone
 
@@ -89,7 +89,7 @@ def peer_calls(d, tmp):
         t.ok(inc is not None, "101 saw the provider's caller number", b.seen)
 
         uas = sipp(tmp, "uas_provider.xml", "-p", str(uas_port), background=True)
-        time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+        wait_bound(uas_port, PEER_IP)
         a.dial("90987654321")
         est = a.wait_event(lambda e: e.get("type") == "CALL_ESTABLISHED", 15)
         t.ok(est is not None, "100 dials 9 + number: the provider (sipp UAS) answers", a.seen)
@@ -122,7 +122,7 @@ def peer_challenges(d, tmp):
          "a peer trunk with credentials provisioned", why)
     uas = sipp(tmp, "uas_provider_auth.xml", "-p", str(uas_port), "-trace_msg", "-message_file",
                os.path.join(tmp, "auth_msgs.log"), background=True, ip=ip, calls=2)
-    time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+    wait_bound(uas_port, ip)
     with Phone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
         t.ok(a.wait_registered(10), "100 registered")
         a.dial("80611223344")

@@ -11,7 +11,7 @@ with the sip module, sipp and baresip, a call from a peer trunk to a saved
 DID rings its extension and an extension dialling a saved prefix reaches
 the trunk with the number rewritten (call records)."""
 import json, os, shutil, socket, subprocess, tempfile, time
-from bwtest import Tap, build, pick_port, src, wait_for
+from bwtest import Tap, build, pick_port, src, wait_bound, wait_for
 from wafix import WebAdmin
 from sipraw import ext_json
 
@@ -259,7 +259,7 @@ def check_calls(t, w, sip_port, uas_port):
                            "127.0.0.1:%d" % sip_port)
             t.ok(rc == 0, "the peer calls DID 5551000 (saved in the WebAdmin): 101 answers", out)
             uas = sipp(tmp, "uas_provider.xml", "-p", str(uas_port), background=True)
-            time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+            wait_bound(uas_port, PEER_IP)
             a.dial("70301234")
             est = a.wait_event(lambda e: e.get("type") == "CALL_ESTABLISHED", 15)
             t.ok(est is not None, "100 dials 7 + number: the route saved in the WebAdmin reaches the trunk",
