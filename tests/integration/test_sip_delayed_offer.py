@@ -26,7 +26,7 @@ answer) whose SIP trace shows the INVITE it got.
 Needs the sip and srtp modules, sipp and baresip (srtp.so)."""
 import json, os, random, re, shutil, socket, subprocess, tempfile
 import baresipfix
-from bwtest import Tap, Daemon, pick_port, src, wait_for, read_text
+from bwtest import Tap, Daemon, pick_port, src, wait_for, read_text, wait_bound
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -285,8 +285,7 @@ def call_callee_reinvite(d, tmp):
          "-timeout_error", "-nostdin", "-trace_err", "-error_file",
          os.path.join(tmp, "uas_late_reinvite.xml.err"), "-trace_msg", "-message_file", trace],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-    # sipp has no readiness signal: its UDP port is bound once taken
-    wait_for(lambda: not port_free_udp(PROV_IP, uas_port), 5)
+    wait_bound(uas_port, PROV_IP)
     rc, out = sipp(tmp, "uac_late_slowack.xml", PLAIN_IP, "-mi", PLAIN_IP,
                    "-mp", str(pick_port(socket.SOCK_DGRAM)), did=DID_FWD, timeout=30)
     urc, uerr = sipp_wait(uas, tmp, "uas_late_reinvite.xml")
@@ -300,17 +299,6 @@ def call_callee_reinvite(d, tmp):
                                    if " -> 0611 " in l), None), 5)
     t.ok(cdr is not None and " answered " in cdr, "the call record says answered",
          d.ctl("cdr")[1])
-
-
-def port_free_udp(ip, p):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind((ip, p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 def without_media(tmp):

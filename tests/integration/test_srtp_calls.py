@@ -21,7 +21,7 @@ refused with 488, one from the "off" trunk reaches an SRTP phone
 phones without SRTP) shows the capture check does see the tone in clear.
 Needs the sip module, baresip (srtp.so), sipp, dumpcap, tshark and ss."""
 import json, math, os, random, shutil, socket, struct, subprocess, tempfile, time, wave
-from bwtest import Tap, Daemon, pick_port, src, read_text
+from bwtest import Tap, Daemon, pick_port, src, read_text, wait_bound
 from baresipfix import Baresip
 from sipraw import ext_json
 
@@ -331,7 +331,7 @@ def trunk_plain(d, tmp):
     cap, pcap, _ok = capture_start(tmp)
     uas = sipp(tmp, "uas_provider.xml", PLAIN_IP, "-p", str(uas_port), "-mi", PLAIN_IP,
                "-mp", str(media), "-rtp_echo", background=True)
-    time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+    wait_bound(uas_port, PLAIN_IP)
     with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
         t.ok(a.wait_registered(10), "trunk: SRTP phone 100 registered")
         a.dial("90987654321")
@@ -381,7 +381,7 @@ def trunk_srtp(d, tmp):
     uas = sipp(tmp, "uas_provider_srtp.xml", SEC_IP, "-p", str(uas_port), "-mi", SEC_IP,
                "-mp", str(pick_port(socket.SOCK_DGRAM, SEC_IP)), "-trace_msg", "-message_file", trace,
                background=True)
-    time.sleep(0.5)   # sipp has no readiness signal; it binds at once
+    wait_bound(uas_port, SEC_IP)
     with SrtpPhone(t, "alice", "pw-alice", "127.0.0.1", port) as a:
         a.wait_registered(10)
         a.dial("80611223344")
