@@ -27,6 +27,7 @@
 
 static struct sipsess_sock *b2b_socket;
 static GHashTable *b2b_legs;        /* sip_leg* -> itself: the live ones */
+static guint b2b_late_calls;        /* live inbound legs of delayed-offer calls */
 static GHashTable *b2b_pending;     /* key -> inbound leg without a session */
 
 /* Session and ACK hash buckets (power of two): a few thousand concurrent
@@ -72,6 +73,7 @@ void b2b_leg_free(sip_leg *leg)
 	if (!b2b_leg_live(leg))
 		return;
 	g_hash_table_remove(b2b_legs, leg);
+	b2b_late_calls -= leg->late;
 	if (leg->key)
 		g_hash_table_remove(b2b_pending, leg->key);
 	tmr_cancel(&leg->ring_tmr);
@@ -472,6 +474,7 @@ static void b2b_in_start(const struct sip_msg *msg, b2b_caller *caller, const ch
 
 	leg->invite = mem_ref((void *) msg);
 	leg->late = sdp == NULL;
+	b2b_late_calls += leg->late;
 	leg->key = key;
 	g_hash_table_insert(b2b_pending, leg->key, leg);
 	leg->ch = bw_channel_new("sip", leg);
@@ -498,6 +501,8 @@ static bool b2b_reinvite_pending(const struct sip_msg *msg)
 	GHashTableIter it;
 	gpointer key;
 
+	if (b2b_late_calls == 0)
+		return false;   /* the common case: no scan per re-INVITE */
 	g_hash_table_iter_init(&it, b2b_legs);
 	while (g_hash_table_iter_next(&it, &key, NULL)) {
 		const sip_leg *leg = key;
@@ -606,6 +611,7 @@ int sip_b2bua_init(void)
 	int err;
 
 	b2b_legs = g_hash_table_new(NULL, NULL);
+	b2b_late_calls = 0;
 	b2b_pending = g_hash_table_new(g_str_hash, g_str_equal);
 	err = sip_re_sess_listen(&b2b_socket, sip_mod->sip, B2B_SESS_HTSIZE, b2b_connh, NULL);
 	if (err) {
