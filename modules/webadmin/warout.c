@@ -485,7 +485,9 @@ static wa_resp *rt_one(wa_sess *s, const wa_req *r, const rt_kind *k, const char
 	if (!key || (q && strcmp(q, key) != 0)) {
 		resp = wa_resp_error1(400, k->key_field, key ? "given twice (path and query) with "
 				      "different values" : "is required (in the path or as a query parameter)");
-	} else if (strchr(key, '/')) {
+	} else if (strchr(key, '/') && !(q && strcmp(r->method, "DELETE") == 0)) {
+		/* a nested key (route/out/a/b, stored by other means) is listed
+		 * with its problem: it may only be deleted, through the query */
 		resp = wa_resp_error1(404, NULL, "no such API resource");
 	} else if (strcmp(r->method, "GET") == 0) {
 		resp = rt_get(k, key);

@@ -176,6 +176,15 @@ def check_problems(t, w, c):
          "a route to a trunk the directory refused is flagged, the trunk is not offered", by.get("6"))
     w.d.ctl("store", "delete", "route/out/6")
     w.d.ctl("store", "delete", "trunk/bogus")
+    # a nested key written by other means: listed with its problem, and the
+    # page can delete it (through the query), not read or write it
+    put(w, "route/out/1/2", {"trunk": "carrier"})
+    row = next((r for r in routes(c).get("outgoing", []) if r["prefix"] == "1/2"), None)
+    t.ok(row is not None and row["problem"], "a nested key is listed with its problem", row)
+    st, _, _ = c.call("GET", "/api/routes/out?prefix=1%2F2")
+    st2, js, _ = c.call("DELETE", "/api/routes/out?prefix=1%%2F2&revision=%d" % (row or {}).get("revision", 0))
+    t.ok(st == 404 and st2 == 200 and store_get(w, "route/out/1/2") is None,
+         "...and deleted through ?prefix= (GET of it: 404)", (st, st2, js))
 
 
 def check_directory(t, w, saved):
