@@ -29,6 +29,7 @@ import baresipfix
 from bwtest import Tap, Daemon, pick_port, src, wait_for, read_text, wait_bound
 from baresipfix import Baresip
 from sipraw import ext_json
+import sippfix
 
 t = Tap()
 port = pick_port(socket.SOCK_DGRAM)
@@ -69,24 +70,13 @@ class TracedPhone(Baresip):
 
 
 def sipp(tmp, scenario, ip, *args, timeout=30, background=False, did=DID, uas_port=None):
-    err = os.path.join(tmp, scenario + ".err")
-    cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
-           "-p", str(uas_port or pick_port(socket.SOCK_DGRAM)), "-s", did, "-m", "1",
-           "-timeout", str(timeout), "-timeout_error", "-nostdin", "-trace_err",
-           "-error_file", err] + list(args) + ["127.0.0.1:%d" % port]
-    if background:
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read_text(err)[-1500:]
+    return sippfix.run(tmp, scenario, ip, "-p", str(uas_port or pick_port(socket.SOCK_DGRAM)),
+                       "-s", did, *args, "127.0.0.1:%d" % port, timeout=timeout,
+                       background=background)
 
 
 def sipp_wait(p, tmp, scenario):
-    try:
-        rc = p.wait(40)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    return rc, read_text(os.path.join(tmp, scenario + ".err"))[-1500:]
+    return sippfix.finish(p, 40), read_text(os.path.join(tmp, scenario + ".err"))[-1500:]
 
 
 def message(trace, first_line_re):

@@ -16,6 +16,7 @@ import hashlib, json, os, re, shutil, socket, subprocess, tempfile, time
 from bwtest import Tap, Daemon, pick_port, src, wait_bound
 from sipraw import SipRaw, ext_json
 from sipcallfix import Phone
+import sippfix
 
 t = Tap()
 PEER_IP = "127.0.0.2"          # not the phones' address: the peer is trusted by address
@@ -51,13 +52,7 @@ def wait_trunk(d, name, state, timeout):
 
 
 def sipp(tmp, scenario, *args, timeout=30, background=False, ip=PEER_IP, calls=1):
-    cmd = [SIPP, "-sf", src("tests/integration/sipp/" + scenario), "-i", ip, "-m", str(calls),
-           "-timeout", str(timeout), "-timeout_error", "-nostdin",
-           "-trace_err", "-error_file", os.path.join(tmp, scenario + ".err")] + list(args)
-    if background:
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read(os.path.join(tmp, scenario + ".err"))
+    return sippfix.run(tmp, scenario, ip, *args, timeout=timeout, background=background, calls=calls)
 
 
 def read(path):
@@ -95,11 +90,7 @@ def peer_calls(d, tmp):
         t.ok(est is not None, "100 dials 9 + number: the provider (sipp UAS) answers", a.seen)
         time.sleep(0.5)
         a.hangup()
-        try:
-            rc = uas.wait(20)
-        except subprocess.TimeoutExpired:
-            uas.kill()
-            rc = None
+        rc = sippfix.finish(uas)
         t.ok(rc == 0, "the provider saw ACK and BYE (sipp UAS exit 0)", read(os.path.join(tmp, "uas_provider.xml.err")))
     rc, out, _e = d.ctl("cdr")
     t.ok("0612345678 -> 101 answered" in out and "100 -> 0987654321 answered" in out,
@@ -130,11 +121,7 @@ def peer_challenges(d, tmp):
         t.ok(est is not None, "the provider challenges the INVITE with 407; the answer with the "
              "stored HA1 is accepted and the call is answered", a.seen)
         a.hangup()
-    try:
-        rc = uas.wait(20)
-    except subprocess.TimeoutExpired:
-        uas.kill()
-        rc = None
+    rc = sippfix.finish(uas)
     t.ok(rc == 0, "the provider saw a 407'd INVITE, then one with credentials, ACK and BYE",
          read(os.path.join(tmp, "uas_provider_auth.xml.err")))
     ok, why = digest_valid(read_full(os.path.join(tmp, "auth_msgs.log")))

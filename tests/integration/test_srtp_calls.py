@@ -21,9 +21,10 @@ refused with 488, one from the "off" trunk reaches an SRTP phone
 phones without SRTP) shows the capture check does see the tone in clear.
 Needs the sip module, baresip (srtp.so), sipp, dumpcap, tshark and ss."""
 import json, math, os, random, shutil, socket, struct, subprocess, tempfile, time, wave
-from bwtest import Tap, Daemon, pick_port, src, read_text, wait_bound
+from bwtest import Tap, Daemon, pick_port, read_text, wait_bound
 from baresipfix import Baresip
 from sipraw import ext_json
+from sippfix import finish, run as sipp
 
 t = Tap()
 TONE_HZ = 1000.0
@@ -292,26 +293,6 @@ def plain_control(d, tmp):
 PLAIN_IP, SEC_IP = "127.0.0.2", "127.0.0.3"   # the providers, trusted by address
 
 
-def sipp(tmp, scenario, ip, *args, timeout=30, background=False):
-    err = os.path.join(tmp, scenario + ".err")
-    cmd = [shutil.which("sipp"), "-sf", src("tests/integration/sipp/" + scenario), "-i", ip,
-           "-m", "1", "-timeout", str(timeout), "-timeout_error", "-nostdin",
-           "-trace_err", "-error_file", err] + list(args)
-    if background:
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:] + read_text(err)[-1500:]
-
-
-def sipp_done(p):
-    try:
-        return p.wait(20)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-        return None
-
-
 def trunk_provision(d, name, ip, uas_port, srtp, prefix):
     rec = {"driver": "sip", "mode": "peer", "address": ip, "proxy": "sip:%s:%d" % (ip, uas_port),
            "transport": "udp", "srtp": srtp}
@@ -356,7 +337,7 @@ def trunk_plain(d, tmp):
                  % (freq, secs))
         else:
             t.ok(False, "the phone recorded the provider's echo", os.listdir(a.record_dir))
-    t.ok(sipp_done(uas) == 0, "the provider saw ACK and BYE (sipp exit 0)",
+    t.ok(finish(uas) == 0, "the provider saw ACK and BYE (sipp exit 0)",
          read_text(os.path.join(tmp, "uas_provider.xml.err"))[-1500:])
     wait_until(lambda: listening_in_range(d) == [], 10)
     cap.terminate()
@@ -392,7 +373,7 @@ def trunk_srtp(d, tmp):
         t.ok("yes/yes" in calls, "bulwarkctl calls says secure=yes/yes", calls)
         a.hangup()
         a.wait_event(lambda e: typ(e) == "CALL_CLOSED", 10)
-    sipp_done(uas)
+    finish(uas)
     msgs = read_text(trace)
     invite = msgs[msgs.find("INVITE sip:"):]
     invite = invite[:invite.find("----")] if "----" in invite else invite

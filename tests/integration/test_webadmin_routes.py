@@ -10,10 +10,11 @@ here are never skipped by the directory (its warning names the key), and
 with the sip module, sipp and baresip, a call from a peer trunk to a saved
 DID rings its extension and an extension dialling a saved prefix reaches
 the trunk with the number rewritten (call records)."""
-import json, os, shutil, socket, subprocess, tempfile, time
-from bwtest import Tap, build, pick_port, src, wait_bound, wait_for
+import json, os, shutil, socket, tempfile, time
+from bwtest import Tap, build, pick_port, wait_bound, wait_for
 from wafix import WebAdmin
 from sipraw import ext_json
+import sippfix
 
 PEER_IP = "127.0.0.2"      # the peer trunk is trusted by its address
 SIPP = shutil.which("sipp")
@@ -244,13 +245,7 @@ def check_audit(t, w):
 
 
 def sipp(tmp, scenario, *args, timeout=30, background=False):
-    cmd = [SIPP, "-sf", src("tests/integration/sipp/" + scenario), "-i", PEER_IP, "-m", "1",
-           "-timeout", str(timeout), "-timeout_error", "-nostdin",
-           "-trace_err", "-error_file", os.path.join(tmp, scenario + ".err")] + list(args)
-    if background:
-        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 10, cwd=tmp)
-    return p.returncode, p.stdout[-1500:] + p.stderr[-1500:]
+    return sippfix.run(tmp, scenario, PEER_IP, *args, timeout=timeout, background=background)
 
 
 def check_calls(t, w, sip_port, uas_port):
@@ -275,11 +270,7 @@ def check_calls(t, w, sip_port, uas_port):
                  a.seen)
             time.sleep(0.3)
             a.hangup()
-            try:
-                uas.wait(20)
-            except subprocess.TimeoutExpired:
-                uas.kill()
-                uas.wait()
+            sippfix.finish(uas)
         ok = wait_for(lambda: "100 -> 00490301234 answered" in w.d.ctl("cdr")[1], 10)
         t.ok(ok and "0612345678 -> 101 answered" in w.d.ctl("cdr")[1],
              "call records: the DID call to 101, the outgoing number stripped and prepended",
