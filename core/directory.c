@@ -559,18 +559,15 @@ static bw_srtp_policy srtp_default_read(bw_store *s)
 	GBytes *v = NULL;
 	if (!bw_store_get(s, "config/security", &v, NULL, NULL))
 		return p;
-	JsonParser *parser = json_parser_new();
-	if (json_parser_load_from_data(parser, g_bytes_get_data(v, NULL),
-				       (gssize)g_bytes_get_size(v), NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-		JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-		JsonNode *n = json_object_get_member(o, "srtp_default");
-		if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
-		    !bw_srtp_policy_parse(json_node_get_string(n), &p))
-			g_warning("directory: config/security: srtp_default \"%s\" is not a policy; "
-				  "using mandatory", json_node_get_string(n));
-	}
-	g_object_unref(parser);
+	JsonParser *parser = NULL;
+	const char *name = NULL;
+	JsonObject *o = parse_object("config/security", g_bytes_get_data(v, NULL),
+				     g_bytes_get_size(v), &parser, NULL);
+	if (o && get_string(o, "config/security", "srtp_default", &name, NULL) && name &&
+	    !bw_srtp_policy_parse(name, &p))
+		g_warning("directory: config/security: srtp_default \"%s\" is not a policy; "
+			  "using mandatory", name);
+	g_clear_object(&parser);
 	g_bytes_unref(v);
 	return p;
 }
