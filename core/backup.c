@@ -21,7 +21,6 @@
 #include <glib/gstdio.h>
 #include <bulwark/bus.h>
 #include <bulwark/metrics.h>
-#include <json-glib/json-glib.h>
 
 #define STAMP_LEN 16                         /* YYYYmmddTHHMMSSZ */
 #define SAME_SECOND_MAX 100
@@ -268,24 +267,14 @@ static void timer_arm(bw_store *s)
 /* The record's backup_interval_h in seconds, or -1 when it sets none. */
 static gint64 saved_interval(GBytes *value)
 {
-	gsize len = 0;
-	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
-	gint64 out = -1;
-	JsonParser *p = json_parser_new_immutable();
-	if (d && json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-		JsonNode *n = json_object_get_member(json_node_get_object(json_parser_get_root(p)),
-						     "backup_interval_h");
-		gint64 h = n && JSON_NODE_HOLDS_VALUE(n) &&
-			json_node_get_value_type(n) == G_TYPE_INT64 ? json_node_get_int(n) : -1;
-		if (h >= 0 && h <= BACKUP_SAVED_MAX_H)
-			out = h * 3600;
-		else if (n)
-			g_warning("backup: %s: backup_interval_h is not 0-%d: the configured "
-				  "interval applies", BACKUP_SAVED_KEY, BACKUP_SAVED_MAX_H);
-	}
-	g_object_unref(p);
-	return out;
+	gint64 h = -1;
+	int rc = bw_store_json_int(value, "backup_interval_h", &h);
+	if (rc == 1 && h >= 0 && h <= BACKUP_SAVED_MAX_H)
+		return h * 3600;
+	if (rc != 0)
+		g_warning("backup: %s: backup_interval_h is not 0-%d: the configured "
+			  "interval applies", BACKUP_SAVED_KEY, BACKUP_SAVED_MAX_H);
+	return -1;
 }
 
 static void saved_changed(const char *key, GBytes *value, gint64 revision, void *data)

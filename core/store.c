@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 
 G_DEFINE_QUARK(bw-store-error-quark, bw_store_error)
 
@@ -124,6 +125,27 @@ void bw_record_free(bw_record *r)
 	if (r->value)
 		g_bytes_unref(r->value);
 	g_free(r);
+}
+
+int bw_store_json_int(GBytes *value, const char *member, gint64 *out)
+{
+	gsize len = 0;
+	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
+	JsonParser *p = json_parser_new_immutable();
+	int rc = 0;
+	if (d && json_parser_load_from_data(p, d, (gssize)len, NULL) &&
+	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+		JsonNode *n = json_object_get_member(json_node_get_object(json_parser_get_root(p)),
+						     member);
+		if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64) {
+			*out = json_node_get_int(n);
+			rc = 1;
+		} else if (n) {
+			rc = -1;
+		}
+	}
+	g_object_unref(p);
+	return rc;
 }
 
 /* ---- validation ---- */

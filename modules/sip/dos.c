@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <json-glib/json-glib.h>
 #include "sipint-core.h"
 
 #define DOS_SAVED_KEY "config/security"
@@ -274,27 +273,17 @@ static void dos_tick(void *arg)
 /* Any thread: the record's limits; an invalid or absent member is 0. */
 static void dos_saved_parse(GBytes *value, dos_saved *out)
 {
-	gsize len = 0;
-	const char *d = value ? g_bytes_get_data(value, &len) : NULL;
-	JsonParser *p = json_parser_new_immutable();
-
 	memset(out, 0, sizeof *out);
-	if (d && json_parser_load_from_data(p, d, (gssize)len, NULL) &&
-	    JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-		JsonObject *o = json_node_get_object(json_parser_get_root(p));
-		for (guint i = 0; i < 4; i++) {
-			JsonNode *n = json_object_get_member(o, dos_saved_names[i]);
-			gint64 v = n && JSON_NODE_HOLDS_VALUE(n) &&
-				json_node_get_value_type(n) == G_TYPE_INT64 ? json_node_get_int(n) : 0;
-			if (v >= dos_saved_lo[i] && v <= dos_saved_hi[i])
-				out->v[i] = (guint)v;
-			else if (n)
-				g_warning("sip: %s: %s is not %u-%u: the <dos> value applies",
-					  DOS_SAVED_KEY, dos_saved_names[i], dos_saved_lo[i],
-					  dos_saved_hi[i]);
-		}
+	for (guint i = 0; i < 4; i++) {
+		gint64 v = 0;
+		int rc = bw_store_json_int(value, dos_saved_names[i], &v);
+		if (rc == 1 && v >= dos_saved_lo[i] && v <= dos_saved_hi[i])
+			out->v[i] = (guint)v;
+		else if (rc != 0)
+			g_warning("sip: %s: %s is not %u-%u: the <dos> value applies",
+				  DOS_SAVED_KEY, dos_saved_names[i], dos_saved_lo[i],
+				  dos_saved_hi[i]);
 	}
-	g_object_unref(p);
 }
 
 static void dos_limits_apply(const dos_saved *sv)

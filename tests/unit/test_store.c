@@ -404,6 +404,30 @@ static void test_system_pointer(fx *f, gconstpointer data)
 #define ADD(name, fn, data) \
 	g_test_add(name, fx, data, fx_setup, fn, fx_teardown)
 
+static int json_int(const char *text, const char *member, gint64 *out)
+{
+	GBytes *b = text ? g_bytes_new(text, strlen(text)) : NULL;
+	int rc = bw_store_json_int(b, member, out);
+	if (b)
+		g_bytes_unref(b);
+	return rc;
+}
+
+static void test_json_int(void)
+{
+	gint64 v = 7;
+	g_assert_cmpint(json_int("{\"a\": 12, \"b\": \"x\", \"c\": 1.5}", "a", &v), ==, 1);
+	g_assert_cmpint(v, ==, 12);
+	v = 7;
+	g_assert_cmpint(json_int("{\"a\": 12, \"b\": \"x\", \"c\": 1.5}", "b", &v), ==, -1);
+	g_assert_cmpint(json_int("{\"a\": 12, \"b\": \"x\", \"c\": 1.5}", "c", &v), ==, -1);
+	g_assert_cmpint(json_int("{\"a\": 12}", "z", &v), ==, 0);
+	g_assert_cmpint(json_int("[1, 2]", "a", &v), ==, 0);
+	g_assert_cmpint(json_int("not json", "a", &v), ==, 0);
+	g_assert_cmpint(json_int(NULL, "a", &v), ==, 0);
+	g_assert_cmpint(v, ==, 7);   /* untouched unless 1 */
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -419,5 +443,6 @@ int main(int argc, char **argv)
 	ADD("/store/newer-schema", test_newer_schema, NULL);
 	ADD("/store/system-pointer", test_system_pointer, NULL);
 	g_test_add_func("/store/open-errors", test_open_errors);
+	g_test_add_func("/store/json-int", test_json_int);
 	return g_test_run();
 }

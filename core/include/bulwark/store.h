@@ -38,6 +38,11 @@ typedef struct bw_record {
 } bw_record;
 void bw_record_free(bw_record *r);
 
+/* A record whose value is a JSON object (ABI minor 2): its member as a
+ * whole number. 1: *out set; 0: no such member, or the value is not a JSON
+ * object; -1: the member is there but is not a whole number. */
+int bw_store_json_int(GBytes *value, const char *member, gint64 *out);
+
 /* The store of the running daemon (NULL before it is opened). */
 bw_store *bw_store_system(void);
 
