@@ -35,6 +35,7 @@ test('an outgoing route: errors first, created, refused twice, edited', async ()
 	await page.getByLabel('Prepend').fill('00-49');
 	assert.equal(await fieldError(page, 'prepend').innerText(), 'at most 32 of digits, + * #');
 	await page.getByRole('button', { name: 'Create' }).click();
+	await fieldError(page, 'trunk').filter({ hasText: /./ }).waitFor();
 	assert.match(await fieldError(page, 'trunk').innerText(), /choose a trunk/);
 	await shot(page, 'routes-out-errors');
 	await page.getByLabel('Prefix').fill('0');
@@ -54,6 +55,8 @@ test('an outgoing route: errors first, created, refused twice, edited', async ()
 	await page.getByLabel('Prefix').fill('0');
 	await page.getByLabel('Trunk').selectOption('carrier');
 	await page.getByRole('button', { name: 'Create' }).click();
+	// the verdict comes with the server's answer: wait for it, then read it
+	await fieldError(page, 'prefix').filter({ hasText: /./ }).waitFor();
 	assert.match(await fieldError(page, 'prefix').innerText(), /already exists/);
 	await page.getByRole('button', { name: 'Cancel' }).click();
 
